@@ -1,0 +1,198 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as app from "@pulumi/azure-native/app";
+import { MAX_CONTAINER_APP_NAME_LENGTH } from "../lib/naming";
+import { computeTraffic, Release, SLOTS, Slot } from "../lib/release";
+
+/** An environment variable the app reads from Key Vault. */
+export interface SecretReference {
+  /** Environment variable name, e.g. `OPENAI_API_KEY`. */
+  readonly envName: string;
+  /** Key Vault secret (and Container App secret) name, e.g. `openai-api-key`. */
+  readonly secretName: string;
+}
+
+export interface BlueGreenAppArgs {
+  /** Resource group of the app. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Azure region. */
+  readonly location: pulumi.Input<string>;
+  /** Deterministic app name (2-32 lowercase letters, digits, '-'): revision names derive from it. */
+  readonly appName: string;
+  /** Managed environment id. */
+  readonly environmentId: pulumi.Input<string>;
+  /** The environment's default domain, for the production and label URLs. */
+  readonly defaultDomain: pulumi.Input<string>;
+  /** User-assigned identity used to pull images and read Key Vault. */
+  readonly identityId: pulumi.Input<string>;
+  /** Registry the identity pulls from. */
+  readonly registryLoginServer: pulumi.Input<string>;
+  /** Key Vault URI (ending in '/') that holds every secret in `secrets`. */
+  readonly keyVaultUri: pulumi.Input<string>;
+  /** The validated release: slots, live slot, latest slot, canary share. */
+  readonly release: Release;
+  /** Image of the `latest` slot: the revision this update describes. */
+  readonly image: pulumi.Input<string>;
+  /** vCPU per replica. */
+  readonly cpu: number;
+  /** Memory per replica, e.g. `2Gi`. */
+  readonly memory: string;
+  /** Minimum replicas (0 scales to zero). */
+  readonly minReplicas: number;
+  /** Maximum replicas. */
+  readonly maxReplicas: number;
+  /** Concurrent requests per replica before scaling out. */
+  readonly concurrentRequests: number;
+  /** Inactive revisions kept for rollback. */
+  readonly maxInactiveRevisions: number;
+  /** Port the container listens on. */
+  readonly targetPort: number;
+  /** Liveness and startup probe path. */
+  readonly healthPath: string;
+  /** Readiness probe path. */
+  readonly readyPath: string;
+  /**
+   * Plain environment variables.
+   * @default {}
+   */
+  readonly settings?: Record<string, string>;
+  /**
+   * Environment variables read from Key Vault through the identity.
+   * @default []
+   */
+  readonly secrets?: SecretReference[];
+  /**
+   * Resources the app must wait for: the identity's role assignments.
+   * @default []
+   */
+  readonly dependsOn?: pulumi.Resource[];
+  /** Tags for the app. */
+  readonly tags: Record<string, string>;
+}
+
+/** Name of the app's container. */
+export const CONTAINER_NAME = "chatbot-api";
+
+const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/**
+ * The chatbot API as a Container App with revision-based blue/green (Microsoft's documented
+ * pattern): Multiple revision mode, a revision per release version (`<app>--<suffix>`), labels
+ * `blue` and `green` on the two slots' revisions, and traffic split by the release's live slot.
+ * The template describes only the `latest` slot, so promoting or rolling back (changing `live`)
+ * changes the traffic block and nothing else: no new revision.
+ */
+export class BlueGreenApp extends pulumi.ComponentResource {
+  public readonly appName: string;
+  /** Production URL: traffic split by weight. */
+  public readonly url: pulumi.Output<string>;
+  /** Label URLs, `https://<app>---<label>.<domain>`; "" for a slot with no version. */
+  public readonly labelUrls: Record<Slot, pulumi.Output<string>>;
+
+  constructor(name: string, args: BlueGreenAppArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("chatbot:app:BlueGreenApp", name, {}, opts);
+    if (
+      !APP_NAME.test(args.appName) ||
+      args.appName.length < 2 ||
+      args.appName.length > MAX_CONTAINER_APP_NAME_LENGTH
+    ) {
+      throw new Error(
+        `\`appName\` must be 2-${MAX_CONTAINER_APP_NAME_LENGTH} lowercase letters, digits and single '-', starting with a letter; received ${JSON.stringify(args.appName)}`,
+      );
+    }
+    if (args.minReplicas > args.maxReplicas) {
+      throw new Error(
+        `\`minReplicas\` (${args.minReplicas}) must not be above \`maxReplicas\` (${args.maxReplicas})`,
+      );
+    }
+    const latest = args.release[args.release.latest];
+    if (latest === undefined) {
+      throw new Error(
+        `\`release.latest\` is ${JSON.stringify(args.release.latest)}, a slot with no version`,
+      );
+    }
+    const traffic = computeTraffic(args.release, args.appName);
+
+    const secrets = args.secrets ?? [];
+    const env = [
+      ...Object.entries(args.settings ?? {}).map(([envName, value]) => ({ name: envName, value })),
+      ...secrets.map((secret) => ({ name: secret.envName, secretRef: secret.secretName })),
+    ];
+    const probe = (type: "Liveness" | "Readiness" | "Startup", path: string) => ({
+      type,
+      httpGet: { path, port: args.targetPort, scheme: "HTTP" as const },
+      initialDelaySeconds: type === "Startup" ? 5 : 10,
+      periodSeconds: type === "Startup" ? 5 : 10,
+      timeoutSeconds: 5,
+      failureThreshold: type === "Startup" ? 30 : 3,
+    });
+
+    const containerApp = new app.ContainerApp(
+      `${name}-app`,
+      {
+        containerAppName: args.appName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        environmentId: args.environmentId,
+        identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
+        configuration: {
+          activeRevisionsMode: "Multiple",
+          maxInactiveRevisions: args.maxInactiveRevisions,
+          ingress: {
+            external: true,
+            allowInsecure: false,
+            targetPort: args.targetPort,
+            transport: "auto",
+            traffic,
+          },
+          registries: [{ server: args.registryLoginServer, identity: args.identityId }],
+          secrets: secrets.map((secret) => ({
+            name: secret.secretName,
+            keyVaultUrl: pulumi.interpolate`${args.keyVaultUri}secrets/${secret.secretName}`,
+            identity: args.identityId,
+          })),
+        },
+        template: {
+          revisionSuffix: latest.suffix,
+          containers: [
+            {
+              name: CONTAINER_NAME,
+              image: args.image,
+              resources: { cpu: args.cpu, memory: args.memory },
+              env,
+              probes: [
+                probe("Liveness", args.healthPath),
+                probe("Readiness", args.readyPath),
+                probe("Startup", args.healthPath),
+              ],
+            },
+          ],
+          scale: {
+            minReplicas: args.minReplicas,
+            maxReplicas: args.maxReplicas,
+            rules: [
+              {
+                name: "http-concurrency",
+                http: { metadata: { concurrentRequests: String(args.concurrentRequests) } },
+              },
+            ],
+          },
+        },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+
+    this.appName = args.appName;
+    this.url = pulumi.interpolate`https://${containerApp.name}.${args.defaultDomain}`;
+    const labelUrl = (slot: Slot) =>
+      args.release[slot] === undefined
+        ? pulumi.output("")
+        : pulumi.interpolate`https://${args.appName}---${slot}.${args.defaultDomain}`;
+    this.labelUrls = { blue: labelUrl(SLOTS[0]), green: labelUrl(SLOTS[1]) };
+    this.registerOutputs({
+      url: this.url,
+      blueLabelUrl: this.labelUrls.blue,
+      greenLabelUrl: this.labelUrls.green,
+    });
+  }
+}

@@ -1,0 +1,275 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as resources from "@pulumi/azure-native/resources";
+import * as random from "@pulumi/random";
+import { MANAGED_SECRETS, PlatformConfig, POSTGRES_PASSWORD_SECRET, PROJECT } from "../lib/config";
+import { UNIQUE_SUFFIX_LENGTH } from "../lib/naming";
+import { BlueGreenApp } from "./blueGreenApp";
+import { ContainerEnvironment } from "./containerEnvironment";
+import { AppIdentity } from "./identity";
+import { KeyVault } from "./keyVault";
+import { PrivateNetwork } from "./network";
+import { Postgres } from "./postgres";
+import { ContainerRegistry, LocalImage } from "./registry";
+
+export interface ChatbotPlatformArgs {
+  /** The validated stack configuration (from `lib/config.ts`). */
+  readonly config: PlatformConfig;
+}
+
+/** What the stack exports. */
+export interface PlatformOutputs {
+  productionUrl: pulumi.Output<string>;
+  blueLabelUrl: pulumi.Output<string>;
+  greenLabelUrl: pulumi.Output<string>;
+  liveSlot: string;
+  liveVersion: string;
+  latestSlot: string;
+  containerAppName: string;
+  resourceGroupName: pulumi.Output<string>;
+  keyVaultName: pulumi.Output<string>;
+  keyVaultUri: pulumi.Output<string>;
+  postgresHost: pulumi.Output<string>;
+  registryLoginServer: pulumi.Output<string>;
+  /** Key Vault secret names the app reads that this stack's config does not set. */
+  missingSecrets: string[];
+}
+
+/**
+ * The whole chatbot platform of one stack: resource group, private network (where the environment
+ * asks for it), Container Apps environment with Log Analytics and Application Insights, registry,
+ * PostgreSQL, Key Vault with every secret, the app's identity, and the blue/green Container App.
+ */
+export class ChatbotPlatform extends pulumi.ComponentResource {
+  public readonly outputs: PlatformOutputs;
+
+  constructor(name: string, args: ChatbotPlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("chatbot:platform:ChatbotPlatform", name, {}, opts);
+    const config = args.config;
+    const { names, profile, tags, location } = config;
+    const parent = { parent: this };
+
+    const client = authorization.getClientConfigOutput(parent);
+    const group = new resources.ResourceGroup(
+      `${name}-rg`,
+      { resourceGroupName: names.resourceGroup, location, tags },
+      parent,
+    );
+    const resourceGroupName = group.name;
+    // Global names (vault, registry, server) get a per-stack random suffix: a destroyed and
+    // recreated stack never collides with its own soft-deleted vault.
+    const unique = new random.RandomString(
+      `${name}-unique`,
+      { length: UNIQUE_SUFFIX_LENGTH, lower: true, upper: false, numeric: true, special: false },
+      parent,
+    ).result;
+
+    const network =
+      config.subnets === undefined
+        ? undefined
+        : new PrivateNetwork(
+            `${name}-network`,
+            {
+              resourceGroupName,
+              location,
+              virtualNetworkName: names.virtualNetwork,
+              addressSpace: config.addressSpace,
+              containerAppsSubnet: config.subnets.containerApps,
+              postgresSubnet: config.subnets.postgres,
+              privateEndpointsSubnet: config.subnets.privateEndpoints,
+              postgresDnsZoneName: `${config.namePrefix}-${config.environment}.private.postgres.database.azure.com`,
+              tags,
+            },
+            parent,
+          );
+
+    const environment = new ContainerEnvironment(
+      `${name}-environment`,
+      {
+        resourceGroupName,
+        location,
+        environmentName: names.environment,
+        logAnalyticsName: names.logAnalytics,
+        appInsightsName: names.appInsights,
+        logRetentionDays: profile.logRetentionDays,
+        infrastructureSubnetId: network?.containerAppsSubnetId,
+        zoneRedundant: profile.zoneRedundant,
+        tags,
+      },
+      parent,
+    );
+
+    const registry = new ContainerRegistry(
+      `${name}-registry`,
+      {
+        resourceGroupName,
+        location,
+        registryName: pulumi.interpolate`${names.registryBase}${unique}`,
+        sku: profile.registrySku,
+        tags,
+      },
+      parent,
+    );
+
+    const pg = config.postgres;
+    const postgres = new Postgres(
+      `${name}-postgres`,
+      {
+        resourceGroupName,
+        location,
+        serverName: pulumi.interpolate`${names.postgresBase}${unique}`,
+        skuName: pg.skuName,
+        tier: pg.tier,
+        version: pg.version,
+        storageSizeGB: pg.storageSizeGB,
+        backupRetentionDays: pg.backupRetentionDays,
+        geoRedundantBackup: pg.geoRedundantBackup,
+        highAvailability: pg.highAvailability,
+        databaseName: pg.databaseName,
+        administratorLogin: pg.administratorLogin,
+        privateAccess:
+          network === undefined
+            ? undefined
+            : { subnetId: network.postgresSubnetId, dnsZoneId: network.postgresDnsZoneId },
+        dependsOn: network?.dnsLinks ?? [],
+        protect: profile.protectStateful,
+        tags,
+      },
+      parent,
+    );
+
+    const vault = new KeyVault(
+      `${name}-vault`,
+      {
+        resourceGroupName,
+        location,
+        vaultName: pulumi.interpolate`${names.keyVaultBase}${unique}`,
+        tenantId: client.tenantId,
+        purgeProtection: profile.purgeProtection,
+        softDeleteRetentionDays: profile.softDeleteRetentionDays,
+        denyPublicNetwork: network !== undefined,
+        privateEndpoint:
+          network === undefined
+            ? undefined
+            : { subnetId: network.privateEndpointsSubnetId, dnsZoneId: network.keyVaultDnsZoneId },
+        secrets: [
+          { name: POSTGRES_PASSWORD_SECRET, value: postgres.administratorPassword },
+          { name: MANAGED_SECRETS.DATABASE_URL, value: postgres.connectionString },
+          {
+            name: MANAGED_SECRETS.APPLICATIONINSIGHTS_CONNECTION_STRING,
+            value: environment.appInsightsConnectionString,
+          },
+          ...config.secrets.flatMap((secret) =>
+            secret.value === undefined
+              ? []
+              : [{ name: secret.secretName, value: pulumi.secret(secret.value) }],
+          ),
+        ],
+        protect: profile.protectStateful,
+        tags,
+      },
+      parent,
+    );
+
+    const missingSecrets = config.secrets.filter((secret) => secret.value === undefined);
+    for (const secret of missingSecrets) {
+      pulumi.log.warn(
+        `Key Vault secret "${secret.secretName}" (env ${secret.envName}) has no value in this stack's config; ` +
+          `the app references it and its revision cannot start until it exists. Create it with: ` +
+          `pulumi config set --secret --path 'secretValues.${secret.envName}' '<value>' --stack ${config.stack} && pulumi up --stack ${config.stack}`,
+        this,
+      );
+    }
+
+    const identity = new AppIdentity(
+      `${name}-identity`,
+      {
+        resourceGroupName,
+        location,
+        identityName: names.identity,
+        subscriptionId: client.subscriptionId,
+        keyVaultId: vault.vaultId,
+        registryId: registry.registryId,
+        tags,
+      },
+      parent,
+    );
+
+    const release = config.release;
+    const latest = release[release.latest];
+    const image =
+      config.imageBuild === undefined || latest === undefined
+        ? (latest?.image ?? "")
+        : new LocalImage(
+            `${name}-image`,
+            {
+              loginServer: registry.loginServer,
+              repository: config.imageBuild.repository,
+              tag: latest.version,
+              context: config.imageBuild.context,
+              dockerfile: config.imageBuild.dockerfile,
+              platform: config.imageBuild.platform,
+            },
+            parent,
+          ).imageRef;
+
+    const app = new BlueGreenApp(
+      `${name}-api`,
+      {
+        resourceGroupName,
+        location,
+        appName: names.containerApp,
+        environmentId: environment.environmentId,
+        defaultDomain: environment.defaultDomain,
+        identityId: identity.identityId,
+        registryLoginServer: registry.loginServer,
+        keyVaultUri: vault.vaultUri,
+        release,
+        image,
+        cpu: config.app.cpu,
+        memory: config.app.memory,
+        minReplicas: config.app.minReplicas,
+        maxReplicas: config.app.maxReplicas,
+        concurrentRequests: config.app.concurrentRequests,
+        maxInactiveRevisions: config.app.maxInactiveRevisions,
+        targetPort: config.app.targetPort,
+        healthPath: config.app.healthPath,
+        readyPath: config.app.readyPath,
+        settings: {
+          ENVIRONMENT: config.environment,
+          SERVICE_NAME: tags.service,
+          ...config.app.settings,
+        },
+        secrets: [
+          { envName: "DATABASE_URL", secretName: MANAGED_SECRETS.DATABASE_URL },
+          {
+            envName: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            secretName: MANAGED_SECRETS.APPLICATIONINSIGHTS_CONNECTION_STRING,
+          },
+          ...config.secrets.map(({ envName, secretName }) => ({ envName, secretName })),
+        ],
+        dependsOn: identity.roleAssignments,
+        tags,
+      },
+      parent,
+    );
+
+    const live = release[release.live];
+    this.outputs = {
+      productionUrl: app.url,
+      blueLabelUrl: app.labelUrls.blue,
+      greenLabelUrl: app.labelUrls.green,
+      liveSlot: release.live,
+      liveVersion: live?.version ?? "",
+      latestSlot: release.latest,
+      containerAppName: app.appName,
+      resourceGroupName,
+      keyVaultName: vault.vaultName,
+      keyVaultUri: vault.vaultUri,
+      postgresHost: postgres.host,
+      registryLoginServer: registry.loginServer,
+      missingSecrets: missingSecrets.map((secret) => secret.secretName),
+    };
+    this.registerOutputs({ ...this.outputs, project: PROJECT });
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Per-environment sizing and protection, from the design documents (shared/seeds 002: dev 0.5 vCPU /
+ * 1 GiB / 1-2 replicas, staging 1 vCPU / 2 GiB / 2-4, prod 2 vCPU / 4 GiB / 3-10) and Azure's rules.
+ * Stack config may override the app and database sizes; everything else follows the environment.
+ */
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+export type HighAvailabilityMode = "Disabled" | "SameZone" | "ZoneRedundant";
+export const HIGH_AVAILABILITY_MODES: readonly HighAvailabilityMode[] = [
+  "Disabled",
+  "SameZone",
+  "ZoneRedundant",
+];
+
+export type PostgresTier = "Burstable" | "GeneralPurpose" | "MemoryOptimized";
+export const POSTGRES_TIERS: readonly PostgresTier[] = [
+  "Burstable",
+  "GeneralPurpose",
+  "MemoryOptimized",
+];
+
+export type RegistrySku = "Basic" | "Standard" | "Premium";
+
+/** Container App sizing for one environment. */
+export interface AppProfile {
+  /** vCPU per replica. */
+  readonly cpu: number;
+  /** Memory per replica, e.g. `2Gi`. */
+  readonly memory: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Concurrent HTTP requests per replica before the autoscaler adds one. */
+  readonly concurrentRequests: number;
+  /** Inactive revisions Azure keeps, so rollback targets survive. */
+  readonly maxInactiveRevisions: number;
+}
+
+/** PostgreSQL Flexible Server sizing and protection for one environment. */
+export interface PostgresProfile {
+  readonly skuName: string;
+  readonly tier: PostgresTier;
+  readonly version: string;
+  readonly storageSizeGB: number;
+  readonly backupRetentionDays: number;
+  readonly geoRedundantBackup: boolean;
+  readonly highAvailability: HighAvailabilityMode;
+}
+
+export interface EnvironmentProfile {
+  readonly app: AppProfile;
+  readonly postgres: PostgresProfile;
+  /** Private networking: VNet-integrated Container Apps environment, private Postgres, Key Vault private endpoint. */
+  readonly privateNetworking: boolean;
+  /** Zone-redundant Container Apps environment (needs private networking). */
+  readonly zoneRedundant: boolean;
+  /** `protect` on the Postgres server and the Key Vault. */
+  readonly protectStateful: boolean;
+  /** Key Vault purge protection (cannot be turned off once on). */
+  readonly purgeProtection: boolean;
+  /** Days a deleted vault or secret can be recovered. */
+  readonly softDeleteRetentionDays: number;
+  readonly registrySku: RegistrySku;
+  /** Log Analytics retention. */
+  readonly logRetentionDays: number;
+}
+
+export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentProfile>> = {
+  dev: {
+    app: {
+      cpu: 0.5,
+      memory: "1Gi",
+      minReplicas: 1,
+      maxReplicas: 2,
+      concurrentRequests: 50,
+      maxInactiveRevisions: 5,
+    },
+    postgres: {
+      skuName: "Standard_B1ms",
+      tier: "Burstable",
+      version: "16",
+      storageSizeGB: 32,
+      backupRetentionDays: 7,
+      geoRedundantBackup: false,
+      highAvailability: "Disabled",
+    },
+    privateNetworking: false,
+    zoneRedundant: false,
+    protectStateful: false,
+    purgeProtection: false,
+    softDeleteRetentionDays: 7,
+    registrySku: "Basic",
+    logRetentionDays: 30,
+  },
+  staging: {
+    app: {
+      cpu: 1,
+      memory: "2Gi",
+      minReplicas: 2,
+      maxReplicas: 4,
+      concurrentRequests: 50,
+      maxInactiveRevisions: 10,
+    },
+    postgres: {
+      skuName: "Standard_D2ds_v5",
+      tier: "GeneralPurpose",
+      version: "16",
+      storageSizeGB: 64,
+      backupRetentionDays: 14,
+      geoRedundantBackup: false,
+      highAvailability: "Disabled",
+    },
+    privateNetworking: false,
+    zoneRedundant: false,
+    protectStateful: true,
+    purgeProtection: true,
+    softDeleteRetentionDays: 90,
+    registrySku: "Standard",
+    logRetentionDays: 30,
+  },
+  prod: {
+    app: {
+      cpu: 2,
+      memory: "4Gi",
+      minReplicas: 3,
+      maxReplicas: 10,
+      concurrentRequests: 50,
+      maxInactiveRevisions: 20,
+    },
+    postgres: {
+      skuName: "Standard_D4ds_v5",
+      tier: "GeneralPurpose",
+      version: "16",
+      storageSizeGB: 128,
+      backupRetentionDays: 35,
+      geoRedundantBackup: true,
+      highAvailability: "ZoneRedundant",
+    },
+    privateNetworking: true,
+    zoneRedundant: true,
+    protectStateful: true,
+    purgeProtection: true,
+    softDeleteRetentionDays: 90,
+    registrySku: "Premium",
+    logRetentionDays: 90,
+  },
+};

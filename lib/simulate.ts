@@ -1,0 +1,448 @@
+/**
+ * Runs the program under Pulumi's mock runtime with a stack's real configuration and records
+ * everything the SDK sends to the engine: each resource's type, name, parent, inputs (serialized
+ * exactly as the engine receives them, with secret and unknown markers) and options (protect,
+ * dependencies, provider, ...), plus the stack outputs. Used by the offline `plan` gate and by the
+ * stack tests. The mocks return the outputs Azure would compute (URIs, host names, ids).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { PROJECT } from "./config";
+
+/** What the SDK sent to the engine for one resource. */
+export interface SimulatedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  /** Parent URN; "" for none. */
+  parent: string;
+  /** Inputs with secrets unwrapped and unknown values as `UNKNOWN`. */
+  inputs: Record<string, unknown>;
+  /** Inputs exactly as serialized for the engine (secret signature objects, unknown sentinel). */
+  serializedInputs: Record<string, unknown>;
+  /** Top-level input keys that hold a secret anywhere inside. */
+  secretPaths: string[];
+  options: {
+    protect: boolean;
+    dependencies: string[];
+    provider: string;
+    propertyDependencies: Record<string, string[]>;
+    ignoreChanges: string[];
+    deleteBeforeReplace: boolean;
+    retainOnDelete: boolean;
+    aliases: string[];
+    additionalSecretOutputs: string[];
+    customTimeouts?: { create?: string; update?: string; delete?: string };
+  };
+  /** The state the mocks returned (what the resource's outputs resolve to). */
+  outputs: Record<string, unknown>;
+}
+
+export interface SimulationResult {
+  project: string;
+  stack: string;
+  preview: boolean;
+  resources: SimulatedResource[];
+  /** Stack outputs with secrets unwrapped. */
+  outputs: Record<string, unknown>;
+  /** Stack output names whose values are secret. */
+  secretOutputs: string[];
+  /** Warnings the program logged (`pulumi.log.warn`). */
+  warnings: string[];
+}
+
+/** Config as `pulumi.runtime.setAllConfig` takes it. */
+export interface StackConfig {
+  /** `<namespace>:<key>` -> value (objects as JSON strings). */
+  config: Record<string, string>;
+  /** Keys whose values are secret. */
+  secretKeys: string[];
+}
+
+/** How an unknown (computed during preview) value appears in `inputs`. */
+export const UNKNOWN = "[unknown]";
+/** What a `secure:` stack value that cannot be decrypted offline becomes. */
+export const SECRET_PLACEHOLDER = "offline-placeholder-secret";
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+const MOCK_TENANT = "11111111-1111-1111-1111-111111111111";
+
+function isSecretValue(value: unknown): value is { value: unknown } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+  );
+}
+
+/** Does the serialized value hold a secret anywhere? */
+export function containsSecret(value: unknown): boolean {
+  if (isSecretValue(value)) {
+    return true;
+  }
+  if (Array.isArray(value)) {
+    return value.some(containsSecret);
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.values(value).some(containsSecret);
+  }
+  return false;
+}
+
+/** Serialized engine form -> plain values (secrets unwrapped, unknowns as `UNKNOWN`). */
+export function plainValue(value: unknown): unknown {
+  if (value === UNKNOWN_VALUE) {
+    return UNKNOWN;
+  }
+  if (isSecretValue(value)) {
+    return plainValue(value.value);
+  }
+  if (Array.isArray(value)) {
+    return value.map(plainValue);
+  }
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    if (record[SECRET_SIG_KEY] === RESOURCE_SIG) {
+      return record.urn;
+    }
+    return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, plainValue(item)]));
+  }
+  return value;
+}
+
+/** Replaces `{ secure: ... }` leaves with a placeholder; reports whether it found one. */
+function replaceSecure(value: unknown): { value: unknown; secret: boolean } {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const record = value as Record<string, unknown>;
+    if (Object.keys(record).length === 1 && typeof record.secure === "string") {
+      return { value: SECRET_PLACEHOLDER, secret: true };
+    }
+    let secret = false;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(record)) {
+      const replaced = replaceSecure(item);
+      out[key] = replaced.value;
+      secret = secret || replaced.secret;
+    }
+    return { value: out, secret };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(replaceSecure);
+    return { value: items.map((item) => item.value), secret: items.some((item) => item.secret) };
+  }
+  return { value, secret: false };
+}
+
+function configString(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * Reads a stack file (`Pulumi.<stack>.yaml`) the way the CLI hands it to a program, adding the
+ * defaults that `Pulumi.yaml` declares. Encrypted (`secure:`) values cannot be decrypted offline:
+ * they become a placeholder and their key is marked secret.
+ */
+export function loadStackConfig(file: string, projectFile?: string): StackConfig {
+  const text = fs.readFileSync(file, "utf8");
+  const document = (YAML.parse(text) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const projectPath = projectFile ?? path.join(path.dirname(file), "Pulumi.yaml");
+  if (fs.existsSync(projectPath)) {
+    const project = YAML.parse(fs.readFileSync(projectPath, "utf8")) as {
+      config?: Record<string, { default?: unknown }>;
+    };
+    for (const [key, declaration] of Object.entries(project.config ?? {})) {
+      if (declaration && typeof declaration === "object" && "default" in declaration) {
+        config[key.includes(":") ? key : `${PROJECT}:${key}`] = configString(declaration.default);
+      }
+    }
+  }
+  for (const [key, raw] of Object.entries(document.config ?? {})) {
+    const { value, secret } = replaceSecure(raw);
+    const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    config[fullKey] = configString(value);
+    if (secret) {
+      secretKeys.push(fullKey);
+    }
+  }
+  return { config, secretKeys };
+}
+
+/** The Azure resource name an input names, for realistic ids and outputs. */
+function azureName(type: string, inputs: Record<string, unknown>, fallback: string): string {
+  if (
+    type === "azure-native:resources:ResourceGroup" &&
+    typeof inputs.resourceGroupName === "string"
+  ) {
+    return inputs.resourceGroupName;
+  }
+  for (const [key, value] of Object.entries(inputs)) {
+    if (
+      typeof value === "string" &&
+      key !== "resourceGroupName" &&
+      (/Name$/.test(key) || key === "resourceName") &&
+      !["skuName", "databaseName"].includes(key)
+    ) {
+      return value;
+    }
+  }
+  return fallback;
+}
+
+const HEX64 = "0".repeat(56) + "c0ffee42";
+
+/** Outputs Azure (or the provider) computes, by resource type. */
+function computedOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  const azure = azureName(type, inputs, name);
+  const location = typeof inputs.location === "string" ? inputs.location : "eastus2";
+  switch (type) {
+    case "azure-native:app:ManagedEnvironment":
+      return { defaultDomain: `mock-${azure}.${location}.azurecontainerapps.io` };
+    case "azure-native:keyvault:Vault":
+      return {
+        properties: {
+          ...((inputs.properties as Record<string, unknown>) ?? {}),
+          vaultUri: `https://${azure}.vault.azure.net/`,
+        },
+      };
+    case "azure-native:containerregistry:Registry":
+      return { loginServer: `${azure}.azurecr.io` };
+    case "azure-native:dbforpostgresql:Server":
+      return { fullyQualifiedDomainName: `${azure}.postgres.database.azure.com` };
+    case "azure-native:managedidentity:UserAssignedIdentity":
+      return {
+        principalId: "22222222-2222-2222-2222-222222222222",
+        clientId: "33333333-3333-3333-3333-333333333333",
+      };
+    case "azure-native:operationalinsights:Workspace":
+      return { customerId: "44444444-4444-4444-4444-444444444444" };
+    case "azure-native:applicationinsights:Component":
+      return {
+        connectionString:
+          "InstrumentationKey=55555555-5555-5555-5555-555555555555;IngestionEndpoint=https://mock.in.applicationinsights.azure.com/",
+      };
+    case "random:index/randomString:RandomString":
+      return { result: "a1b2c3".slice(0, Number(inputs.length ?? 6)) };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: "Mock-Password_0123456789abcdefXY" };
+    case "docker:index/image:Image": {
+      const imageName = String(inputs.imageName ?? name);
+      return { repoDigest: `${imageName.replace(/:[^:/]+$/, "")}@sha256:${HEX64}` };
+    }
+    default:
+      return {};
+  }
+}
+
+/** The mocks: realistic ids, names and computed outputs, and the two invokes the program makes. */
+export const azureMocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    const azure = azureName(args.type, args.inputs, args.name);
+    const group =
+      typeof args.inputs.resourceGroupName === "string" ? args.inputs.resourceGroupName : "rg";
+    const [, module, kind] = args.type.split(":");
+    const id = args.type.startsWith("azure-native:")
+      ? args.type === "azure-native:resources:ResourceGroup"
+        ? `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${azure}`
+        : `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.${module}/${kind}/${azure}`
+      : `${args.name}-id`;
+    return {
+      id,
+      state: { ...args.inputs, name: azure, ...computedOutputs(args.type, args.name, args.inputs) },
+    };
+  },
+  call(args) {
+    switch (args.token) {
+      case "azure-native:authorization:getClientConfig":
+        return {
+          clientId: "66666666-6666-6666-6666-666666666666",
+          objectId: "77777777-7777-7777-7777-777777777777",
+          subscriptionId: MOCK_SUBSCRIPTION,
+          tenantId: MOCK_TENANT,
+        };
+      case "azure-native:operationalinsights:getSharedKeys":
+        return {
+          primarySharedKey: "mock-primary-shared-key",
+          secondarySharedKey: "mock-secondary-shared-key",
+        };
+      default:
+        throw new Error(`the offline mocks do not implement the invoke ${args.token}`);
+    }
+  },
+};
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
+  getProvider(): string;
+  getPropertydependenciesMap(): {
+    forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+  getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getRetainondelete(): boolean;
+  getAliasurnsList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getCustomtimeouts():
+    { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+
+interface RegisterResponse {
+  getUrn(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+type Callback = (err: Error | null, response?: RegisterResponse) => void;
+
+interface Monitor {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+}
+
+/** Waits until the SDK has no RPC in flight (what `pulumi.runtime.disconnect` waits for). */
+async function settle(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): { settings: { rpcDone: Promise<unknown> } };
+  };
+  let done: Promise<unknown> | undefined;
+  while (done !== state.getStore().settings.rpcDone) {
+    done = state.getStore().settings.rpcDone;
+    await done;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Serializes stack outputs the way the engine receives them. */
+async function serializeOutputs(
+  outputs: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    serializeProperties(
+      label: string,
+      props: Record<string, unknown>,
+    ): Promise<Record<string, unknown>>;
+  };
+  return rpc.serializeProperties("outputs", outputs);
+}
+
+/** The program: `index.ts` exports a function that builds the stack and returns its outputs. */
+type Program = () => Record<string, unknown>;
+
+let running = false;
+
+/**
+ * Runs the program once under mocks with the given stack config. Calls run one at a time (the
+ * Pulumi runtime is process-global). Rejects with the program's error (e.g. a `ConfigError`).
+ */
+export async function simulateStack(args: {
+  stack: string;
+  config: StackConfig;
+  preview?: boolean;
+  program?: Program;
+}): Promise<SimulationResult> {
+  if (running) {
+    throw new Error("simulateStack is already running in this process; await the previous call");
+  }
+  running = true;
+  const preview = args.preview ?? false;
+  const resources: SimulatedResource[] = [];
+  const warnings: string[] = [];
+  const originalWarn = pulumi.log.warn;
+  try {
+    await pulumi.runtime.setMocks(azureMocks, PROJECT, args.stack, preview);
+    pulumi.runtime.setAllConfig(args.config.config, args.config.secretKeys);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor };
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) =>
+      register(req, (err, response) => {
+        if (!err && response) {
+          resources.push(record(req, response));
+        }
+        callback(err, response);
+      });
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (message: string) => {
+      warnings.push(message);
+      return Promise.resolve();
+    };
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = args.program ?? (require("../index") as Program);
+    const outputs = program();
+    const serialized = await serializeOutputs(outputs);
+    await settle();
+    return {
+      project: PROJECT,
+      stack: args.stack,
+      preview,
+      resources,
+      outputs: plainValue(serialized) as Record<string, unknown>,
+      secretOutputs: Object.keys(serialized).filter((key) => containsSecret(serialized[key])),
+      warnings,
+    };
+  } finally {
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
+    running = false;
+  }
+}
+
+function record(req: RegisterRequest, response: RegisterResponse): SimulatedResource {
+  const serializedInputs = req.getObject()?.toJavaScript() ?? {};
+  const propertyDependencies: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((value, key) => {
+    propertyDependencies[key] = value.getUrnsList();
+  });
+  const timeouts = req.getCustomtimeouts();
+  return {
+    urn: response.getUrn(),
+    type: req.getType(),
+    name: req.getName(),
+    custom: req.getCustom(),
+    parent: req.getParent(),
+    inputs: plainValue(serializedInputs) as Record<string, unknown>,
+    serializedInputs,
+    secretPaths: Object.keys(serializedInputs).filter((key) =>
+      containsSecret(serializedInputs[key]),
+    ),
+    options: {
+      protect: req.getProtect(),
+      dependencies: req.getDependenciesList(),
+      provider: req.getProvider(),
+      propertyDependencies,
+      ignoreChanges: req.getIgnorechangesList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      retainOnDelete: req.getRetainondelete(),
+      aliases: req.getAliasurnsList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      customTimeouts:
+        timeouts === undefined
+          ? undefined
+          : {
+              create: timeouts.getCreate(),
+              update: timeouts.getUpdate(),
+              delete: timeouts.getDelete(),
+            },
+    },
+    outputs: plainValue(response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+  };
+}
