@@ -1,0 +1,20 @@
+import * as app from "@pulumi/azure-native/app";
+import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+
+/** Every app secret is a Key Vault reference read with a managed identity, never an inline value. */
+export const containerAppKeyVaultSecrets: ResourceValidationPolicy = {
+  name: "chatbot-containerapp-keyvault-secrets",
+  description:
+    "Container App secrets must be Key Vault references (keyVaultUrl and identity) rather than inline values.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(
+    app.ContainerApp,
+    (containerApp, _args, reportViolation) => {
+      for (const secret of containerApp.configuration?.secrets ?? []) {
+        if (secret.value !== undefined || !secret.keyVaultUrl || !secret.identity) {
+          reportViolation(`Secret "${secret.name}" is not a Key Vault reference.`);
+        }
+      }
+    },
+  ),
+};

@@ -1,0 +1,52 @@
+/**
+ * The pack's policies, in report order. The PolicyPack itself is built only in ../index.ts:
+ * constructing it starts the analyzer server.
+ */
+import { Policies } from "@pulumi/policy";
+import { containerAppHealthProbes } from "./containerAppHealthProbes";
+import { containerAppHttpsOnly } from "./containerAppHttpsOnly";
+import { containerAppKeyVaultSecrets } from "./containerAppKeyVaultSecrets";
+import { containerAppMinReplicas } from "./containerAppMinReplicas";
+import { containerAppMultipleRevisions } from "./containerAppMultipleRevisions";
+import { containerAppNoPlaintextSecrets } from "./containerAppNoPlaintextSecrets";
+import { containerAppPinnedImages } from "./containerAppPinnedImages";
+import { containerAppTrafficLabels } from "./containerAppTrafficLabels";
+import { containerAppTrafficTotal } from "./containerAppTrafficTotal";
+import { containerAppUserAssignedIdentity } from "./containerAppUserAssignedIdentity";
+import { keyVaultPrivateNetwork } from "./keyVaultPrivateNetwork";
+import { keyVaultPurgeProtection } from "./keyVaultPurgeProtection";
+import { keyVaultRbac } from "./keyVaultRbac";
+import { postgresBackupRetention } from "./postgresBackupRetention";
+import { postgresGeoRedundantBackup } from "./postgresGeoRedundantBackup";
+import { postgresPrivateNetwork } from "./postgresPrivateNetwork";
+import { postgresSupportedVersion } from "./postgresSupportedVersion";
+import { postgresZoneRedundantHa } from "./postgresZoneRedundantHa";
+import { registryAdminDisabled } from "./registryAdminDisabled";
+import { stackLogAnalytics } from "./stackLogAnalytics";
+import { stackProtectStateful } from "./stackProtectStateful";
+import { tagsRequired } from "./tagsRequired";
+
+export const policies: Policies = [
+  containerAppHttpsOnly,
+  containerAppNoPlaintextSecrets,
+  containerAppKeyVaultSecrets,
+  containerAppPinnedImages,
+  containerAppMultipleRevisions,
+  containerAppTrafficTotal,
+  containerAppTrafficLabels,
+  containerAppHealthProbes,
+  containerAppUserAssignedIdentity,
+  containerAppMinReplicas,
+  keyVaultRbac,
+  keyVaultPurgeProtection,
+  keyVaultPrivateNetwork,
+  postgresZoneRedundantHa,
+  postgresGeoRedundantBackup,
+  postgresBackupRetention,
+  postgresPrivateNetwork,
+  postgresSupportedVersion,
+  registryAdminDisabled,
+  tagsRequired,
+  stackProtectStateful,
+  stackLogAnalytics,
+];
