@@ -99,7 +99,7 @@ export class Postgres extends pulumi.ComponentResource {
         location: args.location,
         version: args.version,
         administratorLogin: args.administratorLogin,
-        administratorLoginPassword: password.result,
+        administratorLoginPassword: pulumi.secret(password.result),
         sku: { name: args.skuName, tier: args.tier },
         storage: { storageSizeGB: args.storageSizeGB, autoGrow: "Enabled" },
         backup: {

@@ -308,6 +308,7 @@ interface RegisterRequest {
 interface RegisterResponse {
   getUrn(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  setObject(value: unknown): void;
 }
 
 type Callback = (err: Error | null, response?: RegisterResponse) => void;
@@ -377,6 +378,7 @@ export async function simulateStack(args: {
     monitor.registerResource = (req, callback) =>
       register(req, (err, response) => {
         if (!err && response) {
+          markSecretOutputs(req.getAdditionalsecretoutputsList(), response);
           resources.push(record(req, response));
         }
         callback(err, response);
@@ -404,6 +406,27 @@ export async function simulateStack(args: {
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
     running = false;
   }
+}
+
+/**
+ * The engine marks a resource's `additionalSecretOutputs` secret (random passwords, for example);
+ * the mock monitor does not, so the simulation does it here.
+ */
+function markSecretOutputs(keys: string[], response: RegisterResponse): void {
+  if (keys.length === 0) {
+    return;
+  }
+  const state = response.getObject()?.toJavaScript() ?? {};
+  for (const key of keys) {
+    if (key in state && !isSecretValue(state[key])) {
+      state[key] = { [SECRET_SIG_KEY]: SECRET_SIG, value: state[key] };
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const struct = require("google-protobuf/google/protobuf/struct_pb") as {
+    Struct: { fromJavaScript(value: unknown): unknown };
+  };
+  response.setObject(struct.Struct.fromJavaScript(state));
 }
 
 function record(req: RegisterRequest, response: RegisterResponse): SimulatedResource {

@@ -1,0 +1,404 @@
+import * as assert from "assert";
+import { ConfigError, parseConfig, PlatformConfig, RawConfig } from "../../lib/config";
+
+const BLUE = { version: "1.4.2", image: "acr.azurecr.io/chatbot-api:1.4.2" };
+const DIGEST = "a".repeat(64);
+const GREEN = { version: "3f2a9c1", image: `acr.azurecr.io/chatbot-api@sha256:${DIGEST}` };
+
+/** A valid dev config with one slot; `overrides` replace whole keys (objects are JSON-encoded). */
+function raw(overrides: Record<string, unknown> = {}): RawConfig {
+  const values: Record<string, unknown> = {
+    environment: "dev",
+    release: { live: "blue", blue: BLUE },
+    ...overrides,
+  };
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(values)) {
+    out[key] =
+      value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/** The problems `parseConfig` reports for this raw config. */
+function problems(config: RawConfig): readonly string[] {
+  try {
+    parseConfig(config, "test");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err.problems;
+  }
+  assert.fail("expected parseConfig to throw a ConfigError");
+}
+
+function parse(config: RawConfig): PlatformConfig {
+  return parseConfig(config, "test");
+}
+
+describe("config: valid values", () => {
+  it("applies the dev profile and defaults for a minimal config", () => {
+    // given a dev stack with only blue
+    const config = parse(raw());
+    // then
+    assert.strictEqual(config.environment, "dev");
+    assert.strictEqual(config.location, "eastus2");
+    assert.deepStrictEqual(config.release, {
+      live: "blue",
+      latest: "blue",
+      canaryPercent: 0,
+      blue: { ...BLUE, suffix: "v1-4-2" },
+    });
+    assert.deepStrictEqual(
+      {
+        cpu: config.app.cpu,
+        memory: config.app.memory,
+        min: config.app.minReplicas,
+        max: config.app.maxReplicas,
+      },
+      { cpu: 0.5, memory: "1Gi", min: 1, max: 2 },
+    );
+    assert.deepStrictEqual(config.tags, {
+      environment: "dev",
+      service: "chatbot-api",
+      owner: "platform-team",
+    });
+    assert.deepStrictEqual(config.secrets, [
+      { envName: "OPENAI_API_KEY", secretName: "openai-api-key" },
+    ]);
+    assert.strictEqual(config.subnets, undefined);
+    assert.strictEqual(config.names.containerApp, "chatbot-api-dev");
+    assert.strictEqual(config.names.keyVaultBase, "kv-chatbot-dev-");
+  });
+
+  it("sizes staging and prod from the design documents", () => {
+    const staging = parse(raw({ environment: "staging" }));
+    const prod = parse(raw({ environment: "prod" }));
+    assert.deepStrictEqual(
+      [staging.app.cpu, staging.app.memory, staging.app.minReplicas, staging.app.maxReplicas],
+      [1, "2Gi", 2, 4],
+    );
+    assert.deepStrictEqual(
+      [prod.app.cpu, prod.app.memory, prod.app.minReplicas, prod.app.maxReplicas],
+      [2, "4Gi", 3, 10],
+    );
+    assert.deepStrictEqual(prod.subnets, {
+      containerApps: "10.40.0.0/23",
+      postgres: "10.40.2.0/24",
+      privateEndpoints: "10.40.3.0/24",
+    });
+    assert.strictEqual(prod.names.keyVaultBase, "kv-chatbot-prd-");
+    assert.strictEqual(staging.names.keyVaultBase, "kv-chatbot-stg-");
+  });
+
+  it("accepts both slots, a canary share, a digest image and a commit-hash version", () => {
+    const config = parse(
+      raw({
+        release: { live: "blue", latest: "green", canaryPercent: 10, blue: BLUE, green: GREEN },
+      }),
+    );
+    assert.deepStrictEqual(config.release, {
+      live: "blue",
+      latest: "green",
+      canaryPercent: 10,
+      blue: { ...BLUE, suffix: "v1-4-2" },
+      green: { ...GREEN, suffix: "v3f2a9c1" },
+    });
+  });
+
+  it("accepts stack overrides of the app, database and secrets", () => {
+    const config = parse(
+      raw({
+        environment: "staging",
+        app: {
+          cpu: 1.5,
+          memory: "3Gi",
+          minReplicas: 0,
+          maxReplicas: 6,
+          settings: { LOG_LEVEL: "DEBUG", WORKERS: 4 },
+        },
+        postgres: {
+          skuName: "Standard_E2ds_v5",
+          tier: "MemoryOptimized",
+          highAvailability: "SameZone",
+          version: 17,
+        },
+        appSecrets: ["OPENAI_API_KEY", "SEARCH_API_KEY"],
+        secretValues: { OPENAI_API_KEY: "sk-test" },
+      }),
+    );
+    assert.deepStrictEqual(
+      [config.app.cpu, config.app.memory, config.app.minReplicas, config.app.maxReplicas],
+      [1.5, "3Gi", 0, 6],
+    );
+    assert.deepStrictEqual(config.app.settings, { LOG_LEVEL: "DEBUG", WORKERS: "4" });
+    assert.deepStrictEqual(
+      [
+        config.postgres.skuName,
+        config.postgres.tier,
+        config.postgres.highAvailability,
+        config.postgres.version,
+      ],
+      ["Standard_E2ds_v5", "MemoryOptimized", "SameZone", "17"],
+    );
+    assert.deepStrictEqual(config.secrets, [
+      { envName: "OPENAI_API_KEY", secretName: "openai-api-key", value: "sk-test" },
+      { envName: "SEARCH_API_KEY", secretName: "search-api-key" },
+    ]);
+  });
+
+  it("lets the latest slot omit its image when the stack builds it", () => {
+    const config = parse(
+      raw({
+        release: { live: "blue", blue: { version: "1.4.2" } },
+        imageBuild: { context: "app" },
+      }),
+    );
+    assert.deepStrictEqual(config.release.blue, { version: "1.4.2", suffix: "v1-4-2" });
+    assert.deepStrictEqual(config.imageBuild, {
+      context: "app",
+      dockerfile: "Dockerfile",
+      repository: "chatbot-api",
+      platform: "linux/amd64",
+    });
+  });
+});
+
+describe("config: release errors", () => {
+  it("fails when live names an unknown slot", () => {
+    assert.deepStrictEqual(problems(raw({ release: { live: "purple", blue: BLUE } })), [
+      'Invalid `chatbot-platform:release.live`: received "purple"; allowed: "blue", "green".',
+    ]);
+  });
+
+  it("fails when latest names an unknown slot", () => {
+    assert.deepStrictEqual(
+      problems(raw({ release: { live: "blue", latest: "red", blue: BLUE } })),
+      ['Invalid `chatbot-platform:release.latest`: received "red"; allowed: "blue", "green".'],
+    );
+  });
+
+  it("fails when live points at an empty slot", () => {
+    assert.deepStrictEqual(problems(raw({ release: { live: "green", blue: BLUE } })), [
+      'Invalid `chatbot-platform:release.live`: received "green"; the slot `green` holds no version; set `release.green` first.',
+    ]);
+  });
+
+  it("fails when latest points at an empty slot", () => {
+    assert.deepStrictEqual(
+      problems(raw({ release: { live: "blue", latest: "green", blue: BLUE } })),
+      [
+        'Invalid `chatbot-platform:release.latest`: received "green"; the slot `green` holds no version; set `release.green` first.',
+      ],
+    );
+  });
+
+  it("fails when both slots hold a version and latest is missing", () => {
+    assert.deepStrictEqual(problems(raw({ release: { live: "blue", blue: BLUE, green: GREEN } })), [
+      'Invalid `chatbot-platform:release.latest`: received nothing; required when both slots hold a version; allowed: "blue", "green".',
+    ]);
+  });
+
+  for (const canary of [51, -1, 12.5, "ten"]) {
+    it(`fails when canaryPercent is ${JSON.stringify(canary)}`, () => {
+      const release = {
+        live: "blue",
+        latest: "green",
+        canaryPercent: canary,
+        blue: BLUE,
+        green: GREEN,
+      };
+      assert.deepStrictEqual(problems(raw({ release })), [
+        `Invalid \`chatbot-platform:release.canaryPercent\`: received ${JSON.stringify(canary)}; expected an integer from 0 to 50.`,
+      ]);
+    });
+  }
+
+  it("fails when canaryPercent is above 0 with only one slot", () => {
+    assert.deepStrictEqual(
+      problems(raw({ release: { live: "blue", canaryPercent: 10, blue: BLUE } })),
+      [
+        "Invalid `chatbot-platform:release.canaryPercent`: received 10; must be 0 while only one slot holds a version (there is no other slot to send traffic to).",
+      ],
+    );
+  });
+
+  for (const version of ["1.4 beta", "-1.0", "..", 142]) {
+    it(`fails when a version cannot become a revision suffix: ${JSON.stringify(version)}`, () => {
+      assert.deepStrictEqual(
+        problems(raw({ release: { live: "blue", blue: { ...BLUE, version } } })),
+        [
+          `Invalid \`chatbot-platform:release.blue.version\`: received ${JSON.stringify(version)}; expected a version of letters, digits, '.', '_', '+' and '-' that starts with a letter or digit (it becomes the revision suffix).`,
+        ],
+      );
+    });
+  }
+
+  it("fails when the revision name would be longer than Azure allows", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    assert.deepStrictEqual(
+      problems(raw({ release: { live: "blue", blue: { ...BLUE, version: sha } } })),
+      [
+        `Invalid \`chatbot-platform:release.blue.version\`: received "${sha}"; the revision name \`chatbot-api-dev--v${sha}\` has 58 characters and Azure allows 54; use a shorter version (a 7-12 character commit hash works).`,
+      ],
+    );
+  });
+
+  it("fails when two slots would get the same revision suffix", () => {
+    const release = {
+      live: "blue",
+      latest: "green",
+      blue: BLUE,
+      green: { ...GREEN, version: "v1.4.2" },
+    };
+    assert.deepStrictEqual(problems(raw({ release })), [
+      'Invalid `chatbot-platform:release.green.version`: received "v1.4.2"; gives the revision suffix `v1-4-2`, the same as `release.blue.version` "1.4.2"; each slot needs its own version.',
+    ]);
+  });
+
+  const images: [string, string][] = [
+    [
+      "acr.azurecr.io/chatbot-api",
+      "expected a tag or a digest (`:<tag>` or `@sha256:<digest>`); an untagged image means `latest`",
+    ],
+    [
+      "localhost:5000/chatbot-api",
+      "expected a tag or a digest (`:<tag>` or `@sha256:<digest>`); an untagged image means `latest`",
+    ],
+    [
+      "acr.azurecr.io/chatbot-api:latest",
+      "the `latest` tag is mutable; pin a version tag or a digest",
+    ],
+    [
+      "acr.azurecr.io/chatbot-api@sha256:abc",
+      "a digest must be `@sha256:` followed by 64 lowercase hex characters",
+    ],
+  ];
+  for (const [image, why] of images) {
+    it(`fails when the image is not pinned: ${image}`, () => {
+      assert.deepStrictEqual(
+        problems(raw({ release: { live: "blue", blue: { ...BLUE, image } } })),
+        [`Invalid \`chatbot-platform:release.blue.image\`: received "${image}"; ${why}.`],
+      );
+    });
+  }
+
+  it("fails when the release is missing", () => {
+    assert.deepStrictEqual(problems(raw({ release: undefined })), [
+      'Invalid `chatbot-platform:release`: received nothing; expected an object with `live` and at least the `blue` slot, e.g. { live: blue, blue: { version: "1.0.0", image: "<registry>/chatbot-api:1.0.0" } }.',
+    ]);
+  });
+
+  it("fails when the release has a misspelt key", () => {
+    assert.deepStrictEqual(problems(raw({ release: { live: "blue", blue: BLUE, gren: GREEN } })), [
+      `Invalid \`chatbot-platform:release.gren\`: received ${JSON.stringify(GREEN)}; not a known key; allowed keys: "live", "latest", "canaryPercent", "blue", "green".`,
+    ]);
+  });
+});
+
+describe("config: platform errors", () => {
+  it("fails when the environment is missing", () => {
+    assert.deepStrictEqual(problems(raw({ environment: undefined })), [
+      'Invalid `chatbot-platform:environment`: received nothing; required; allowed: "dev", "staging", "prod".',
+    ]);
+  });
+
+  it("fails when the environment is unknown", () => {
+    assert.deepStrictEqual(problems(raw({ environment: "qa" })), [
+      'Invalid `chatbot-platform:environment`: received "qa"; allowed: "dev", "staging", "prod".',
+    ]);
+  });
+
+  it("fails when min replicas are above max replicas", () => {
+    assert.deepStrictEqual(problems(raw({ app: { minReplicas: 5, maxReplicas: 2 } })), [
+      "Invalid `chatbot-platform:app.minReplicas`: received 5; must not be above `app.maxReplicas` (2).",
+    ]);
+  });
+
+  it("fails when high availability is asked of a Burstable server", () => {
+    assert.deepStrictEqual(problems(raw({ postgres: { highAvailability: "ZoneRedundant" } })), [
+      'Invalid `chatbot-platform:postgres.highAvailability`: received "ZoneRedundant"; high availability is not available on the Burstable tier; use "Disabled" or a GeneralPurpose/MemoryOptimized SKU.',
+    ]);
+  });
+
+  it("fails when the SKU does not match the tier", () => {
+    assert.deepStrictEqual(problems(raw({ postgres: { skuName: "Standard_D2ds_v5" } })), [
+      'Invalid `chatbot-platform:postgres.skuName`: received "Standard_D2ds_v5"; the Burstable tier takes `Standard_B*` SKUs (set `postgres.tier` to match).',
+    ]);
+  });
+
+  it("fails when a name prefix makes the Key Vault name longer than Azure allows", () => {
+    assert.deepStrictEqual(problems(raw({ namePrefix: "chatbotplat1" })), [
+      'Invalid `chatbot-platform:namePrefix`: received "chatbotplat1"; the Key Vault name `kv-chatbotplat1-dev-` plus 6 random characters would have 26 characters and Azure allows 24; use a shorter prefix.',
+    ]);
+  });
+
+  it("fails when the name prefix is not lowercase letters and digits", () => {
+    assert.deepStrictEqual(problems(raw({ namePrefix: "Chat-Bot" })), [
+      'Invalid `chatbot-platform:namePrefix`: received "Chat-Bot"; expected 2-12 lowercase letters and digits, starting with a letter.',
+    ]);
+  });
+
+  it("fails when memory does not match the vCPU on the Consumption profile", () => {
+    assert.deepStrictEqual(problems(raw({ app: { cpu: 1, memory: "1Gi" } })), [
+      'Invalid `chatbot-platform:app.memory`: received "1Gi"; Container Apps on the Consumption profile pair 1 vCPU with 2Gi (2 GiB per vCPU).',
+    ]);
+  });
+
+  it("fails when a plain setting has a secret-looking name", () => {
+    assert.deepStrictEqual(problems(raw({ app: { settings: { OPENAI_API_KEY: "sk-live" } } })), [
+      "Invalid `chatbot-platform:app.settings.OPENAI_API_KEY`: received \"sk-live\"; a secret-looking name must not hold a plain value; declare it in `chatbot-platform:appSecrets` and set it with `pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' <value>`.",
+    ]);
+  });
+
+  it("fails when a secret value is set for an undeclared secret, without echoing the value", () => {
+    assert.deepStrictEqual(problems(raw({ secretValues: { STRIPE_KEY: "sk-live-123" } })), [
+      'Invalid `chatbot-platform:secretValues.STRIPE_KEY`: received "[secret]"; not declared in `chatbot-platform:appSecrets` (declared: "OPENAI_API_KEY").',
+    ]);
+  });
+
+  it("fails when an app secret reuses a name the program manages", () => {
+    assert.deepStrictEqual(problems(raw({ appSecrets: ["DATABASE_URL"] })), [
+      'Invalid `chatbot-platform:appSecrets`: received "DATABASE_URL"; the program manages "DATABASE_URL", "APPLICATIONINSIGHTS_CONNECTION_STRING" itself; remove it.',
+    ]);
+  });
+
+  it("fails when the private address space cannot hold the subnets", () => {
+    assert.deepStrictEqual(
+      problems(raw({ environment: "prod", network: { addressSpace: "10.40.0.0/24" } })),
+      [
+        'Invalid `chatbot-platform:network.addressSpace`: received "10.40.0.0/24"; expected an aligned IPv4 CIDR block from /8 to /22, e.g. `10.40.0.0/16`.',
+      ],
+    );
+  });
+
+  it("fails when a key is not one of the project's", () => {
+    assert.deepStrictEqual(problems(raw({ replicas: "3" })), [
+      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "release", "app", "postgres", "appSecrets", "secretValues", "imageBuild", "network".',
+    ]);
+  });
+
+  it("reports every problem at once", () => {
+    const all = problems(
+      raw({
+        environment: "qa",
+        release: { live: "purple", blue: BLUE },
+        app: { minReplicas: 3, maxReplicas: 1 },
+      }),
+    );
+    assert.deepStrictEqual(all, [
+      'Invalid `chatbot-platform:environment`: received "qa"; allowed: "dev", "staging", "prod".',
+      'Invalid `chatbot-platform:release.live`: received "purple"; allowed: "blue", "green".',
+      "Invalid `chatbot-platform:app.minReplicas`: received 3; must not be above `app.maxReplicas` (1).",
+    ]);
+  });
+
+  it("puts every problem in the error message, one per line", () => {
+    assert.throws(
+      () => parseConfig(raw({ environment: "qa", namePrefix: "X" }), "test"),
+      (err: Error) =>
+        err.message ===
+        'Invalid `chatbot-platform:environment`: received "qa"; allowed: "dev", "staging", "prod".\n' +
+          'Invalid `chatbot-platform:namePrefix`: received "X"; expected 2-12 lowercase letters and digits, starting with a letter.',
+    );
+  });
+});

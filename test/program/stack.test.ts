@@ -1,0 +1,481 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { DEFAULTS } from "../../lib/config";
+import { SimulatedResource, SimulationResult } from "../../lib/simulate";
+import { simulateStack } from "../../lib/simulate";
+import {
+  findResource,
+  releaseOf,
+  resourcesOfType,
+  ROOT,
+  runStack,
+  stackConfig,
+  withConfig,
+} from "../helpers/simulation";
+
+const APP = "azure-native:app:ContainerApp";
+const SERVER = "azure-native:dbforpostgresql:Server";
+const VAULT = "azure-native:keyvault:Vault";
+const ENVIRONMENT = "azure-native:app:ManagedEnvironment";
+
+function app(result: SimulationResult): SimulatedResource {
+  return findResource(result, APP, "chatbot-api-app");
+}
+
+function template(result: SimulationResult): Record<string, unknown> {
+  return app(result).inputs.template as Record<string, unknown>;
+}
+
+function container(result: SimulationResult): Record<string, unknown> {
+  return (template(result).containers as Record<string, unknown>[])[0];
+}
+
+function traffic(result: SimulationResult): unknown {
+  return (
+    (app(result).inputs.configuration as Record<string, unknown>).ingress as Record<string, unknown>
+  ).traffic;
+}
+
+describe("stacks: the committed stack files", () => {
+  const results: Record<string, SimulationResult> = {};
+  before(async () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      results[stack] = await runStack(stack);
+    }
+  });
+
+  it("sizes the app per environment", () => {
+    const sizes = Object.fromEntries(
+      Object.entries(results).map(([stack, result]) => {
+        const scale = template(result).scale as Record<string, unknown>;
+        return [stack, [container(result).resources, scale.minReplicas, scale.maxReplicas]];
+      }),
+    );
+    assert.deepStrictEqual(sizes, {
+      dev: [{ cpu: 0.5, memory: "1Gi" }, 0, 2],
+      staging: [{ cpu: 1, memory: "2Gi" }, 2, 4],
+      prod: [{ cpu: 2, memory: "4Gi" }, 3, 10],
+    });
+  });
+
+  it("sizes and protects PostgreSQL per environment", () => {
+    const servers = Object.fromEntries(
+      Object.entries(results).map(([stack, result]) => {
+        const server = findResource(result, SERVER, "chatbot-postgres-server");
+        return [
+          stack,
+          {
+            sku: server.inputs.sku,
+            ha: (server.inputs.highAvailability as Record<string, unknown>).mode,
+            backup: server.inputs.backup,
+            publicNetworkAccess: (server.inputs.network as Record<string, unknown>)
+              .publicNetworkAccess,
+            protect: server.options.protect,
+          },
+        ];
+      }),
+    );
+    assert.deepStrictEqual(servers, {
+      dev: {
+        sku: { name: "Standard_B1ms", tier: "Burstable" },
+        ha: "Disabled",
+        backup: { backupRetentionDays: 7, geoRedundantBackup: "Disabled" },
+        publicNetworkAccess: "Enabled",
+        protect: false,
+      },
+      staging: {
+        sku: { name: "Standard_D2ds_v5", tier: "GeneralPurpose" },
+        ha: "Disabled",
+        backup: { backupRetentionDays: 14, geoRedundantBackup: "Disabled" },
+        publicNetworkAccess: "Enabled",
+        protect: true,
+      },
+      prod: {
+        sku: { name: "Standard_D4ds_v5", tier: "GeneralPurpose" },
+        ha: "ZoneRedundant",
+        backup: { backupRetentionDays: 35, geoRedundantBackup: "Enabled" },
+        publicNetworkAccess: "Disabled",
+        protect: true,
+      },
+    });
+  });
+
+  it("protects the vault and turns on purge protection in staging and prod, and denies public access in prod", () => {
+    const vaults = Object.fromEntries(
+      Object.entries(results).map(([stack, result]) => {
+        const vault = findResource(result, VAULT, "chatbot-vault-kv");
+        const properties = vault.inputs.properties as Record<string, unknown>;
+        return [
+          stack,
+          [
+            vault.options.protect,
+            properties.enablePurgeProtection ?? false,
+            properties.publicNetworkAccess,
+          ],
+        ];
+      }),
+    );
+    assert.deepStrictEqual(vaults, {
+      dev: [false, false, "Enabled"],
+      staging: [true, true, "Enabled"],
+      prod: [true, true, "Disabled"],
+    });
+  });
+
+  it("puts prod on a VNet-integrated, zone-redundant environment with private PostgreSQL and Key Vault", () => {
+    const prod = results.prod;
+    const vnet = findResource(prod, "azure-native:network:VirtualNetwork", "chatbot-network-vnet");
+    const environment = findResource(prod, ENVIRONMENT, "chatbot-environment-env");
+    assert.deepStrictEqual(environment.inputs.vnetConfiguration, {
+      infrastructureSubnetId: `${vnet.outputs.id ?? findId(prod, vnet)}/subnets/snet-container-apps`,
+      internal: false,
+    });
+    assert.strictEqual(environment.inputs.zoneRedundant, true);
+    const server = findResource(prod, SERVER, "chatbot-postgres-server");
+    const postgresZone = findResource(
+      prod,
+      "azure-native:privatedns:PrivateZone",
+      "chatbot-network-postgres-dns",
+    );
+    assert.strictEqual(
+      postgresZone.inputs.privateZoneName,
+      "chatbot-prod.private.postgres.database.azure.com",
+    );
+    assert.strictEqual(
+      (server.inputs.network as Record<string, unknown>).delegatedSubnetResourceId,
+      `${findId(prod, vnet)}/subnets/snet-postgres`,
+    );
+    const link = findResource(
+      prod,
+      "azure-native:privatedns:VirtualNetworkLink",
+      "chatbot-network-postgres-dns-link",
+    );
+    assert.ok(
+      server.options.dependencies.includes(link.urn),
+      "the server waits for its DNS zone link",
+    );
+    findResource(prod, "azure-native:network:PrivateEndpoint", "chatbot-vault-pe");
+    for (const stack of ["dev", "staging"]) {
+      assert.deepStrictEqual(
+        resourcesOfType(results[stack], "azure-native:network:VirtualNetwork"),
+        [],
+      );
+      assert.strictEqual(
+        findResource(results[stack], ENVIRONMENT, "chatbot-environment-env").inputs.zoneRedundant,
+        false,
+      );
+    }
+  });
+
+  it("creates the identity's role assignments before the app", () => {
+    for (const result of Object.values(results)) {
+      const roles = resourcesOfType(result, "azure-native:authorization:RoleAssignment");
+      assert.deepStrictEqual(roles.map((role) => role.name).sort(), [
+        "chatbot-identity-acr-pull",
+        "chatbot-identity-kv-secrets-user",
+      ]);
+      for (const role of roles) {
+        assert.ok(
+          app(result).options.dependencies.includes(role.urn),
+          `the app waits for ${role.name}`,
+        );
+      }
+    }
+  });
+
+  it("gives the app its secrets only as Key Vault references through the user-assigned identity", () => {
+    for (const [stack, result] of Object.entries(results)) {
+      const configuration = app(result).inputs.configuration as Record<string, unknown>;
+      const identity = findResource(
+        result,
+        "azure-native:managedidentity:UserAssignedIdentity",
+        "chatbot-identity-id",
+      );
+      const vaultName = String(findResource(result, VAULT, "chatbot-vault-kv").inputs.vaultName);
+      assert.deepStrictEqual(
+        configuration.secrets,
+        ["database-url", "appinsights-connection-string", "openai-api-key"].map((name) => ({
+          name,
+          keyVaultUrl: `https://${vaultName}.vault.azure.net/secrets/${name}`,
+          identity: findId(result, identity),
+        })),
+        stack,
+      );
+      assert.deepStrictEqual(
+        (container(result).env as Record<string, unknown>[]).filter(
+          (entry) => "secretRef" in entry,
+        ),
+        [
+          { name: "DATABASE_URL", secretRef: "database-url" },
+          {
+            name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            secretRef: "appinsights-connection-string",
+          },
+          { name: "OPENAI_API_KEY", secretRef: "openai-api-key" },
+        ],
+      );
+      assert.deepStrictEqual(
+        (container(result).env as Record<string, unknown>[])
+          .filter((entry) => "value" in entry)
+          .map((entry) => entry.name),
+        ["ENVIRONMENT", "SERVICE_NAME", "LOG_LEVEL"],
+      );
+    }
+  });
+
+  it("keeps generated secrets out of plain stack outputs and marks Key Vault secret values secret", () => {
+    for (const result of Object.values(results)) {
+      assert.deepStrictEqual(result.secretOutputs, []);
+      const serialized = JSON.stringify(result.outputs);
+      assert.ok(!serialized.includes("Mock-Password"), "no password in outputs");
+      for (const secret of resourcesOfType(result, "azure-native:keyvault:Secret")) {
+        assert.deepStrictEqual(secret.secretPaths, ["properties"], secret.name);
+      }
+    }
+  });
+
+  it("exports the URLs, slots, vault, database host and registry", () => {
+    assert.deepStrictEqual(results.staging.outputs, {
+      productionUrl:
+        "https://chatbot-api-staging.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
+      blueLabelUrl:
+        "https://chatbot-api-staging---blue.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
+      greenLabelUrl:
+        "https://chatbot-api-staging---green.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
+      liveSlot: "blue",
+      liveVersion: "1.4.2",
+      latestSlot: "green",
+      containerAppName: "chatbot-api-staging",
+      resourceGroupName: "rg-chatbot-staging",
+      keyVaultName: "kv-chatbot-stg-a1b2c3",
+      keyVaultUri: "https://kv-chatbot-stg-a1b2c3.vault.azure.net/",
+      postgresHost: "psql-chatbot-staging-a1b2c3.postgres.database.azure.com",
+      registryLoginServer: "acrchatbotstaginga1b2c3.azurecr.io",
+      missingSecrets: ["openai-api-key"],
+    });
+    assert.strictEqual(results.dev.outputs.greenLabelUrl, "");
+  });
+
+  it("warns with the exact command that creates an unset app secret", () => {
+    assert.deepStrictEqual(results.prod.warnings, [
+      "Key Vault secret \"openai-api-key\" (env OPENAI_API_KEY) has no value in this stack's config; the app references it and its revision cannot start until it exists. Create it with: pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' '<value>' --stack prod && pulumi up --stack prod",
+    ]);
+  });
+
+  it("tags every taggable resource with environment, service and owner", () => {
+    for (const [stack, result] of Object.entries(results)) {
+      const untaggable = new Set([
+        "azure-native:authorization:RoleAssignment",
+        "azure-native:dbforpostgresql:Database",
+        "azure-native:dbforpostgresql:FirewallRule",
+        "azure-native:network:PrivateDnsZoneGroup",
+      ]);
+      for (const resource of result.resources) {
+        if (!resource.type.startsWith("azure-native:") || untaggable.has(resource.type)) {
+          continue;
+        }
+        assert.deepStrictEqual(
+          resource.inputs.tags,
+          { environment: stack, service: "chatbot-api", owner: "platform-team" },
+          `${resource.type} ${resource.name}`,
+        );
+      }
+    }
+  });
+
+  it("parents every resource to the platform component", () => {
+    for (const result of Object.values(results)) {
+      const root = findResource(result, "chatbot:platform:ChatbotPlatform", "chatbot");
+      const urns = new Set(result.resources.map((resource) => resource.urn));
+      for (const resource of result.resources) {
+        if (resource !== root) {
+          assert.ok(urns.has(resource.parent), `${resource.name} has a parent in the stack`);
+        }
+      }
+      assert.strictEqual(root.parent, "");
+    }
+  });
+});
+
+describe("stacks: release changes", () => {
+  /** Every input of every resource except the Container App's traffic. */
+  function everythingButTraffic(result: SimulationResult): Record<string, unknown> {
+    return Object.fromEntries(
+      result.resources.map((resource) => {
+        const inputs = JSON.parse(JSON.stringify(resource.inputs)) as Record<string, unknown>;
+        if (resource.type === APP) {
+          delete (
+            (inputs.configuration as Record<string, unknown>).ingress as Record<string, unknown>
+          ).traffic;
+        }
+        return [resource.urn, { inputs, options: resource.options }];
+      }),
+    );
+  }
+
+  it("promoting (flipping live) changes only the Container App's traffic", async () => {
+    // given the staging stack with green deployed at 0%
+    const release = releaseOf(stackConfig("staging"));
+    const before = await runStack("staging");
+    // when live flips to green
+    const after = await runStack("staging", { release: { ...release, live: "green" } });
+    // then only the traffic differs
+    assert.deepStrictEqual(everythingButTraffic(after), everythingButTraffic(before));
+    assert.deepStrictEqual(traffic(before), [
+      { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 100 },
+      { revisionName: "chatbot-api-staging--v1-5-0", label: "green", weight: 0 },
+    ]);
+    assert.deepStrictEqual(traffic(after), [
+      { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 0 },
+      { revisionName: "chatbot-api-staging--v1-5-0", label: "green", weight: 100 },
+    ]);
+    assert.strictEqual(template(after).revisionSuffix, "v1-5-0");
+  });
+
+  it("rolling back (flipping live back) restores the original traffic exactly", async () => {
+    const release = releaseOf(stackConfig("staging"));
+    const before = await runStack("staging");
+    await runStack("staging", { release: { ...release, live: "green" } });
+    const rolledBack = await runStack("staging", { release: { ...release, live: "blue" } });
+    assert.deepStrictEqual(traffic(rolledBack), traffic(before));
+    assert.deepStrictEqual(everythingButTraffic(rolledBack), everythingButTraffic(before));
+  });
+
+  it("sends the canary share to the slot that is not live", async () => {
+    const release = releaseOf(stackConfig("staging"));
+    const result = await runStack("staging", { release: { ...release, canaryPercent: 25 } });
+    assert.deepStrictEqual(traffic(result), [
+      { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 75 },
+      { revisionName: "chatbot-api-staging--v1-5-0", label: "green", weight: 25 },
+    ]);
+  });
+
+  it("deploys a new version to the idle slot as a new revision at 0%", async () => {
+    // given prod with only blue
+    const release = releaseOf(stackConfig("prod"));
+    const image = `acr.azurecr.io/chatbot-api@sha256:${"b".repeat(64)}`;
+    // when green gets a commit-hash version and becomes latest
+    const result = await runStack("prod", {
+      release: { ...release, latest: "green", green: { version: "3f2a9c1", image } },
+    });
+    // then
+    assert.strictEqual(template(result).revisionSuffix, "v3f2a9c1");
+    assert.strictEqual(container(result).image, image);
+    assert.deepStrictEqual(traffic(result), [
+      { revisionName: "chatbot-api-prod--v1-4-2", label: "blue", weight: 100 },
+      { revisionName: "chatbot-api-prod--v3f2a9c1", label: "green", weight: 0 },
+    ]);
+  });
+
+  it("writes a secret set in stack config into Key Vault, and does not warn about it", async () => {
+    const config = stackConfig("dev");
+    const result = await runStack("dev", { secretValues: { OPENAI_API_KEY: "sk-test-value" } });
+    assert.strictEqual(config.secretKeys.length, 0);
+    const secret = findResource(
+      result,
+      "azure-native:keyvault:Secret",
+      "chatbot-vault-openai-api-key",
+    );
+    assert.deepStrictEqual(secret.inputs.properties, { value: "sk-test-value" });
+    assert.deepStrictEqual(secret.secretPaths, ["properties"]);
+    assert.deepStrictEqual(result.warnings, []);
+    assert.deepStrictEqual(result.outputs.missingSecrets, []);
+  });
+
+  it("builds and pushes the latest slot's image when the stack asks for it", async () => {
+    const result = await runStack("dev", {
+      imageBuild: { context: "app" },
+      release: { live: "blue", blue: { version: "1.4.2" } },
+    });
+    const image = findResource(result, "docker:index/image:Image", "chatbot-image-image");
+    assert.strictEqual(image.inputs.imageName, "acrchatbotdeva1b2c3.azurecr.io/chatbot-api:1.4.2");
+    assert.strictEqual(
+      container(result).image,
+      `acrchatbotdeva1b2c3.azurecr.io/chatbot-api@sha256:${"0".repeat(56)}c0ffee42`,
+    );
+  });
+
+  it("registers nothing when the config is invalid", async () => {
+    // given the real program and a broken release
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../../index") as () => Record<string, unknown>;
+    let error: Error | undefined;
+    // when it runs under the mocks
+    const result = await simulateStack({
+      stack: "prod",
+      config: withConfig(stackConfig("prod"), {
+        release: { live: "purple", blue: { version: "1.4.2" } },
+      }),
+      program: () => {
+        try {
+          return program();
+        } catch (err) {
+          error = err as Error;
+          return {};
+        }
+      },
+    });
+    // then it threw a ConfigError before registering anything
+    assert.strictEqual(error?.name, "ConfigError");
+    assert.strictEqual(
+      error?.message,
+      "Invalid `chatbot-platform:release.blue.image`: received nothing; expected an image reference string.\n" +
+        'Invalid `chatbot-platform:release.live`: received "purple"; allowed: "blue", "green".',
+    );
+    assert.deepStrictEqual(result.resources, []);
+  });
+
+  it("runs in preview mode with unknown values", async () => {
+    const result = await runStack("prod", {}, true);
+    assert.strictEqual(result.preview, true);
+    assert.strictEqual(app(result).inputs.containerAppName, "chatbot-api-prod");
+  });
+});
+
+describe("stacks: project file", () => {
+  it("declares the same defaults the config module applies", () => {
+    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+      name: string;
+      config: Record<string, { type: string; description: string; default?: unknown }>;
+    };
+    assert.strictEqual(project.name, "chatbot-platform");
+    const declared = Object.fromEntries(
+      Object.entries(project.config)
+        .filter(([, declaration]) => "default" in declaration)
+        .map(([key, declaration]) => [key, declaration.default]),
+    );
+    assert.deepStrictEqual(declared, {
+      location: DEFAULTS.location,
+      namePrefix: DEFAULTS.namePrefix,
+      owner: DEFAULTS.owner,
+      appSecrets: [...DEFAULTS.appSecrets],
+    });
+    for (const [key, declaration] of Object.entries(project.config)) {
+      assert.ok(declaration.type && declaration.description, `${key} has a type and a description`);
+    }
+  });
+
+  it("keeps secret values out of the committed stack files", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+      assert.ok(!/secure:|secretValues/.test(text), `Pulumi.${stack}.yaml holds no secret`);
+    }
+  });
+});
+
+/** The id the mocks gave a resource. */
+function findId(result: SimulationResult, resource: SimulatedResource): string {
+  void result;
+  const inputs = resource.inputs;
+  const group = String(inputs.resourceGroupName);
+  const [, module, kind] = resource.type.split(":");
+  const name = Object.entries(inputs).find(
+    ([key, value]) =>
+      typeof value === "string" &&
+      key !== "resourceGroupName" &&
+      (/Name$/.test(key) || key === "resourceName"),
+  )?.[1];
+  return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${group}/providers/Microsoft.${module}/${kind}/${String(name)}`;
+}
