@@ -322,7 +322,8 @@ function readSlot(
     return undefined;
   }
   reader.unknownKeys(value, key, ["version", "image"]);
-  const version = value.version;
+  // `pulumi config set --path` stores a whole number as a number: accept it as that version.
+  const version = Number.isSafeInteger(value.version) ? String(value.version) : value.version;
   let suffix: string | undefined;
   if (typeof version !== "string" || (suffix = revisionSuffix(version)) === undefined) {
     reader.fail(

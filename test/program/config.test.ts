@@ -146,6 +146,11 @@ describe("config: valid values", () => {
     ]);
   });
 
+  it("reads a whole-number version (as `pulumi config set --path` stores it) as a string", () => {
+    const config = parse(raw({ release: { live: "blue", blue: { ...BLUE, version: 142 } } }));
+    assert.deepStrictEqual(config.release.blue, { ...BLUE, version: "142", suffix: "v142" });
+  });
+
   it("lets the latest slot omit its image when the stack builds it", () => {
     const config = parse(
       raw({
@@ -222,7 +227,7 @@ describe("config: release errors", () => {
     );
   });
 
-  for (const version of ["1.4 beta", "-1.0", "..", 142]) {
+  for (const version of ["1.4 beta", "-1.0", "..", 1.5]) {
     it(`fails when a version cannot become a revision suffix: ${JSON.stringify(version)}`, () => {
       assert.deepStrictEqual(
         problems(raw({ release: { live: "blue", blue: { ...BLUE, version } } })),
