@@ -1,0 +1,56 @@
+/**
+ * One policy pack process for the whole mocha run: started on first use through the CLI's
+ * `run-policy-pack`, stopped by a root-level `after` hook when the run ends.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PolicyPackServer } from "../../scripts/lib/analyzer";
+import { GateResource, runGate, Violation } from "../../scripts/lib/gate";
+import { preparePack } from "../../scripts/lib/packBuild";
+import { parsePolicyPackConfig, PolicyConfig } from "../../scripts/lib/policyConfig";
+import { PROJECT, STACK } from "../fixtures/policy/stack";
+
+export const PACK_DIR = path.resolve(__dirname, "..", "..", "policy");
+
+let server: Promise<PolicyPackServer> | undefined;
+
+/** The shared pack process. */
+export function packServer(): Promise<PolicyPackServer> {
+  server ??= PolicyPackServer.start({ packDir: preparePack(PACK_DIR) });
+  return server;
+}
+
+// Registered on mocha's root suite when this module is first loaded: runs once, after all tests.
+after(async () => {
+  if (server !== undefined) {
+    await (await server).stop();
+    server = undefined;
+  }
+});
+
+/** A committed environment's `--policy-pack-config`. */
+export function environmentConfig(environment: string): Record<string, PolicyConfig> {
+  const file = path.join(PACK_DIR, "config", `${environment}.json`);
+  return parsePolicyPackConfig(fs.readFileSync(file, "utf8"), file);
+}
+
+/** Runs the gate over `resources` with an environment's (or the given) config, as a preview. */
+export async function violationsOf(
+  resources: GateResource[],
+  environment: string | Record<string, PolicyConfig> = "prod",
+): Promise<Violation[]> {
+  const result = await runGate(await packServer(), {
+    context: {
+      stack: STACK,
+      project: PROJECT,
+      organization: "organization",
+      dryRun: true,
+      config: {},
+      secretKeys: [],
+      tags: {},
+    },
+    policyConfig: typeof environment === "string" ? environmentConfig(environment) : environment,
+    resources,
+  });
+  return result.violations;
+}
