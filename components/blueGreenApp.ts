@@ -61,7 +61,7 @@ export interface BlueGreenAppArgs {
    */
   readonly secrets?: SecretReference[];
   /**
-   * Resources the app must wait for: the identity's role assignments.
+   * Resources the app must wait for: the identity's role assignments and the Key Vault secrets.
    * @default []
    */
   readonly dependsOn?: pulumi.Resource[];
@@ -133,6 +133,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         environmentId: args.environmentId,
+        workloadProfileName: "Consumption",
         identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
         configuration: {
           activeRevisionsMode: "Multiple",

@@ -60,6 +60,8 @@ export class KeyVault extends pulumi.ComponentResource {
   public readonly vaultName: pulumi.Output<string>;
   /** Vault URI, ending in '/': `https://<name>.vault.azure.net/`. */
   public readonly vaultUri: pulumi.Output<string>;
+  /** The secrets written; a consumer that references them waits for these. */
+  public readonly secretResources: pulumi.Resource[];
 
   constructor(name: string, args: KeyVaultArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("chatbot:keyvault:KeyVault", name, {}, opts);
@@ -138,19 +140,20 @@ export class KeyVault extends pulumi.ComponentResource {
       );
     }
 
-    for (const secret of secrets) {
-      new keyvault.Secret(
-        `${name}-${secret.name}`,
-        {
-          secretName: secret.name,
-          vaultName: vault.name,
-          resourceGroupName: args.resourceGroupName,
-          properties: { value: pulumi.secret(secret.value) },
-          tags: args.tags,
-        },
-        { parent: this },
-      );
-    }
+    this.secretResources = secrets.map(
+      (secret) =>
+        new keyvault.Secret(
+          `${name}-${secret.name}`,
+          {
+            secretName: secret.name,
+            vaultName: vault.name,
+            resourceGroupName: args.resourceGroupName,
+            properties: { value: pulumi.secret(secret.value) },
+            tags: args.tags,
+          },
+          { parent: this },
+        ),
+    );
 
     this.vaultId = vault.id;
     this.vaultName = vault.name;

@@ -248,7 +248,8 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
           },
           ...config.secrets.map(({ envName, secretName }) => ({ envName, secretName })),
         ],
-        dependsOn: identity.roleAssignments,
+        // The first revision reads Key Vault and pulls from the registry: grants and secrets first.
+        dependsOn: [...identity.roleAssignments, ...vault.secretResources],
         tags,
       },
       parent,

@@ -550,6 +550,7 @@ describe("BlueGreenApp", () => {
     const app = findResource(result, "azure-native:app:ContainerApp", "api-app");
     assert.strictEqual(app.inputs.containerAppName, "chatbot-api-test");
     assert.strictEqual(app.inputs.environmentId, "/environments/cae");
+    assert.strictEqual(app.inputs.workloadProfileName, "Consumption");
     assert.deepStrictEqual(app.inputs.identity, {
       type: "UserAssigned",
       userAssignedIdentities: ["/identities/id"],

@@ -169,6 +169,23 @@ describe("stacks: the committed stack files", () => {
     }
   });
 
+  it("creates the Key Vault secrets before the app that references them", () => {
+    for (const result of Object.values(results)) {
+      const secrets = resourcesOfType(result, "azure-native:keyvault:Secret");
+      assert.deepStrictEqual(secrets.map((secret) => secret.name).sort(), [
+        "chatbot-vault-appinsights-connection-string",
+        "chatbot-vault-database-url",
+        "chatbot-vault-postgres-admin-password",
+      ]);
+      for (const secret of secrets) {
+        assert.ok(
+          app(result).options.dependencies.includes(secret.urn),
+          `the app waits for ${secret.name}`,
+        );
+      }
+    }
+  });
+
   it("creates the identity's role assignments before the app", () => {
     for (const result of Object.values(results)) {
       const roles = resourcesOfType(result, "azure-native:authorization:RoleAssignment");
