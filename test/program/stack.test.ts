@@ -474,6 +474,20 @@ describe("stacks: project file", () => {
     }
   });
 
+  it("makes `pulumi up` skip type-checking: Pulumi's runtime reads tsconfig noCheck as transpile-only", () => {
+    // given the loader the Pulumi Node.js runtime uses for tsconfig.json (cmd/run/run.js sets
+    // ts-node's transpileOnly from compilerOptions.noCheck unless PULUMI_NODEJS_TRANSPILE_ONLY is set)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const tsutils = require("@pulumi/pulumi/tsutils") as {
+      loadTypeScriptCompilerOptions(file: string): { noCheck?: boolean };
+    };
+    // then
+    assert.strictEqual(
+      tsutils.loadTypeScriptCompilerOptions(path.join(ROOT, "tsconfig.json")).noCheck,
+      true,
+    );
+  });
+
   it("keeps secret values out of the committed stack files", () => {
     for (const stack of ["dev", "staging", "prod"]) {
       const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
