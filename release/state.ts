@@ -7,11 +7,15 @@
  * malformed block is refused before anything changes.
  */
 
+import { revisionSuffix as programRevisionSuffix } from "../lib/naming";
+import { MAX_CANARY_PERCENT, Slot, otherSlot } from "../lib/release";
+
 /** The config key of the release block. */
 export const RELEASE_CONFIG_KEY = "chatbot-platform:release";
 
-/** The two slots; each is a label on one revision of the Container App. */
-export type Slot = "blue" | "green";
+// One definition of the contract: slots, the canary range and the suffix rule come from the program.
+export { MAX_CANARY_PERCENT, otherSlot };
+export type { Slot };
 
 /** One deployed version in one slot. */
 export interface SlotState {
@@ -31,20 +35,12 @@ export interface ReleaseState {
   readonly green?: SlotState;
 }
 
-/** The largest canary share the program accepts. */
-export const MAX_CANARY_PERCENT = 50;
-
 /** A malformed release block or command argument: exit code 2, nothing changed. */
 export class ReleaseConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ReleaseConfigError";
   }
-}
-
-/** The slot that is not `slot`. */
-export function otherSlot(slot: Slot): Slot {
-  return slot === "blue" ? "green" : "blue";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -137,16 +133,17 @@ export function slotWeight(release: ReleaseState, slot: Slot): number {
 }
 
 /**
- * Container App revision suffix for a version (the program's rule): lowercase, characters outside
- * [a-z0-9] become '-', runs collapse, trailing '-' dropped, and 'v' in front when it does not
- * start with a letter. Two versions with the same suffix would name the same revision.
+ * The program's revision suffix for a version (`lib/naming.ts`); a version without one is refused.
+ * Two versions with the same suffix would name the same revision.
  */
 export function revisionSuffix(version: string): string {
-  const body = version
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/-+$/, "");
-  return /^[a-z]/.test(body) ? body : `v${body}`;
+  const suffix = programRevisionSuffix(version);
+  if (suffix === undefined) {
+    throw new ReleaseConfigError(
+      `version ${JSON.stringify(version)} gives no valid revision suffix`,
+    );
+  }
+  return suffix;
 }
 
 /** `<containerAppName>--<suffix>`. */

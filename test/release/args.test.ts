@@ -230,6 +230,14 @@ describe("release state", () => {
     });
   }
 
+  it("fails when a version gives no revision suffix", () => {
+    // given / when / then
+    assert.throws(() => revisionSuffix("-1"), {
+      name: "ReleaseConfigError",
+      message: 'version "-1" gives no valid revision suffix',
+    });
+  });
+
   it("gives revision suffixes that are valid revision-name parts (property)", () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,20}[A-Za-z0-9]$/), (version) => {
