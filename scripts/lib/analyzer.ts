@@ -11,6 +11,7 @@
  * signature objects and unknowns as sentinel strings, internal `__` keys removed.
  */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -20,8 +21,17 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { EnforcementLevel, JsonSchema, PolicyConfig, PolicyInfo } from "./policyConfig";
 
-/** The repository root, where node_modules/@pulumi/pulumi lives. */
-export const ROOT_DIR = path.resolve(__dirname, "..", "..");
+/**
+ * The repository root (the directory holding Pulumi.yaml), found upwards from this file so the
+ * same code works from its sources and from the compiled copy under node_modules/.cache.
+ */
+export const ROOT_DIR = ((): string => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "Pulumi.yaml")) && path.dirname(dir) !== dir) {
+    dir = path.dirname(dir);
+  }
+  return dir;
+})();
 
 /** Placeholder engine address: the Node.js policy server never dials the engine. */
 export const ENGINE_ADDRESS = "127.0.0.1:0";
@@ -438,4 +448,27 @@ export class PolicyPackServer {
       this.child.kill("SIGTERM");
     });
   }
+}
+
+/**
+ * The environment the CLI gives a policy pack process (constructEnv in the CLI's analyzer plugin):
+ * the stack's config as JSON in PULUMI_CONFIG, and the organization, project, stack and dry-run flag.
+ */
+export function packEnvironment(context: StackContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  const set = (key: string, value: string): void => {
+    if (value !== "") {
+      env[key] = value;
+    }
+  };
+  if (Object.keys(context.config).length > 0) {
+    set("PULUMI_CONFIG", JSON.stringify(context.config));
+  }
+  for (const prefix of ["PULUMI_NODEJS_", "PULUMI_"]) {
+    set(`${prefix}ORGANIZATION`, context.organization);
+    set(`${prefix}PROJECT`, context.project);
+    set(`${prefix}STACK`, context.stack);
+    set(`${prefix}DRY_RUN`, String(context.dryRun));
+  }
+  return env;
 }

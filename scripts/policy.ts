@@ -1,0 +1,90 @@
+/**
+ * `npm run policy -- --stack <name> --file <state.json> [--json] [--policy-config <file>]`
+ *
+ * The same gate over an exported stack (`pulumi stack export`), for auditing what is deployed:
+ * Analyze on each resource's inputs, AnalyzeStack on its outputs, like
+ * `pulumi policy analyze --file`. `--stack` picks the environment's policy config
+ * (policy/config/<stack>.json). Exit 0: no mandatory violation; 1: a mandatory policy is violated;
+ * 2: configuration error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PolicyPackServer, ROOT_DIR, StackContext } from "./lib/analyzer";
+import { EXIT_CONFIG_ERROR, Io, parseArgs, processIo, UsageError } from "./lib/cli";
+import { gateAndReport, loadPolicyConfig, ServerSource, startPack } from "./lib/gateCommand";
+import { PolicyConfigError } from "./lib/policyConfig";
+import { plannedResource } from "./lib/report";
+import { parseStackExport, StackExportError } from "./lib/stackExport";
+import { redact } from "./lib/wire";
+
+/** Runs the command; returns the exit status. */
+export async function policy(
+  argv: string[],
+  io: Io = processIo,
+  serverSource: ServerSource = startPack,
+): Promise<number> {
+  let server: PolicyPackServer | undefined;
+  try {
+    const args = parseArgs(argv, ["stack", "file", "policy-config"], ["json"]);
+    if (typeof args.stack !== "string" || typeof args.file !== "string") {
+      throw new UsageError("--stack <name> and --file <state.json> are required");
+    }
+    const file = path.resolve(args.file);
+    if (!fs.existsSync(file)) {
+      throw new UsageError(`state file ${args.file} does not exist`);
+    }
+    const policyConfig = loadPolicyConfig(
+      args.stack,
+      typeof args["policy-config"] === "string" ? args["policy-config"] : undefined,
+      "--stack",
+    );
+    const state = parseStackExport(fs.readFileSync(file, "utf8"), args.file);
+    const context: StackContext = {
+      stack: state.stack || args.stack,
+      project: state.project,
+      organization: process.env.PULUMI_ORGANIZATION ?? "",
+      dryRun: false,
+      config: {},
+      secretKeys: [],
+      tags: {},
+    };
+    server = await serverSource(context);
+    const root = state.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    return await gateAndReport({
+      server,
+      context,
+      policyConfig: policyConfig.config,
+      policyFile: policyConfig.file,
+      resources: state.resources,
+      listed: state.resources.map(plannedResource),
+      outputs: redact(root?.outputs ?? {}) as Record<string, unknown>,
+      json: args.json === true,
+      header: `Policy audit of ${path.relative(ROOT_DIR, file)} (stack ${context.stack}): ${state.resources.length} resources`,
+      io,
+    });
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      error instanceof PolicyConfigError ||
+      error instanceof StackExportError
+    ) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT_CONFIG_ERROR;
+    }
+    throw error;
+  } finally {
+    if (server !== undefined && serverSource === startPack) {
+      await server.stop();
+    }
+  }
+}
+
+if (require.main === module) {
+  policy(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}
