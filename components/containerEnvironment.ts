@@ -40,6 +40,8 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
   /** The environment's default domain: label URLs are `https://<app>---<label>.<defaultDomain>`. */
   public readonly defaultDomain: pulumi.Output<string>;
   public readonly workspaceId: pulumi.Output<string>;
+  /** Application Insights application id (for queries such as the release's error budget). */
+  public readonly appInsightsAppId: pulumi.Output<string>;
   /** Application Insights connection string (a secret: it carries the instrumentation key). */
   public readonly appInsightsConnectionString: pulumi.Output<string>;
 
@@ -125,11 +127,13 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
     this.environmentId = environment.id;
     this.defaultDomain = environment.defaultDomain;
     this.workspaceId = workspace.id;
+    this.appInsightsAppId = insights.appId;
     this.appInsightsConnectionString = pulumi.secret(insights.connectionString);
     this.registerOutputs({
       environmentId: this.environmentId,
       defaultDomain: this.defaultDomain,
       workspaceId: this.workspaceId,
+      appInsightsAppId: this.appInsightsAppId,
     });
   }
 }

@@ -31,6 +31,8 @@ export interface PlatformOutputs {
   keyVaultUri: pulumi.Output<string>;
   postgresHost: pulumi.Output<string>;
   registryLoginServer: pulumi.Output<string>;
+  /** Application Insights application id: the release command reads the error budget from it. */
+  appInsightsAppId: pulumi.Output<string>;
   /** Key Vault secret names the app reads that this stack's config does not set. */
   missingSecrets: string[];
 }
@@ -269,6 +271,7 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       keyVaultUri: vault.vaultUri,
       postgresHost: postgres.host,
       registryLoginServer: registry.loginServer,
+      appInsightsAppId: environment.appInsightsAppId,
       missingSecrets: missingSecrets.map((secret) => secret.secretName),
     };
     this.registerOutputs({ ...this.outputs, project: PROJECT });

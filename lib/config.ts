@@ -311,7 +311,7 @@ function readSlot(
   reader: Reader,
   value: Json,
   key: string,
-  appName: string,
+  appName: string | undefined,
   imageOptional: boolean,
 ): SlotRelease | undefined {
   if (value === undefined || value === null) {
@@ -331,7 +331,7 @@ function readSlot(
       version,
       "expected a version of letters, digits, '.', '_', '+' and '-' that starts with a letter or digit (it becomes the revision suffix)",
     );
-  } else {
+  } else if (appName !== undefined) {
     const name = revisionName(appName, suffix);
     if (name.length > MAX_REVISION_NAME_LENGTH) {
       reader.fail(
@@ -354,10 +354,27 @@ function readSlot(
   return suffix === undefined ? undefined : { version: version as string, image, suffix };
 }
 
+/**
+ * Validates a `release` block on its own (the release command uses it, so the command and the
+ * program refuse the same blocks with the same messages). `appName` adds the revision-name length
+ * check; `imageBuild` lets the latest slot omit its image.
+ */
+export function parseRelease(
+  value: unknown,
+  options: { appName?: string; imageBuild?: boolean } = {},
+): Release {
+  const reader = new Reader();
+  const release = readRelease(reader, value, options.appName, options.imageBuild ?? false);
+  if (reader.problems.length > 0 || release === undefined) {
+    throw new ConfigError(reader.problems);
+  }
+  return release;
+}
+
 function readRelease(
   reader: Reader,
   value: Json,
-  appName: string,
+  appName: string | undefined,
   imageBuild: boolean,
 ): Release | undefined {
   if (value === undefined) {

@@ -49,6 +49,28 @@ export function otherSlot(slot: Slot): Slot {
 }
 
 /**
+ * The share of traffic a slot gets: the live slot `100 - canaryPercent` (all of it while the other
+ * slot is empty), the other slot `canaryPercent`, an empty slot nothing.
+ */
+export function slotWeight(
+  release: {
+    readonly live: Slot;
+    readonly canaryPercent: number;
+    readonly blue?: object;
+    readonly green?: object;
+  },
+  slot: Slot,
+): number {
+  if (release[slot] === undefined) {
+    return 0;
+  }
+  if (slot === release.live) {
+    return release[otherSlot(slot)] === undefined ? 100 : 100 - release.canaryPercent;
+  }
+  return release.canaryPercent;
+}
+
+/**
  * The Container App's traffic: the live slot gets `100 - canaryPercent`, the other slot (when it
  * holds a version) `canaryPercent`. Entries are always in slot order (blue, then green), so the
  * same release gives the same array and a promotion changes weights only.
@@ -60,8 +82,11 @@ export function computeTraffic(release: Release, appName: string): TrafficEntry[
     if (deployed === undefined) {
       continue;
     }
-    const weight = slot === release.live ? 100 - release.canaryPercent : release.canaryPercent;
-    entries.push({ revisionName: revisionName(appName, deployed.suffix), label: slot, weight });
+    entries.push({
+      revisionName: revisionName(appName, deployed.suffix),
+      label: slot,
+      weight: slotWeight(release, slot),
+    });
   }
   return entries;
 }

@@ -231,6 +231,7 @@ function computedOutputs(
       return { customerId: "44444444-4444-4444-4444-444444444444" };
     case "azure-native:applicationinsights:Component":
       return {
+        appId: "88888888-8888-8888-8888-888888888888",
         connectionString:
           "InstrumentationKey=55555555-5555-5555-5555-555555555555;IngestionEndpoint=https://mock.in.applicationinsights.azure.com/",
       };

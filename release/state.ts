@@ -8,13 +8,14 @@
  */
 
 import { revisionSuffix as programRevisionSuffix } from "../lib/naming";
-import { MAX_CANARY_PERCENT, Slot, otherSlot } from "../lib/release";
+import { ConfigError, parseRelease } from "../lib/config";
+import { MAX_CANARY_PERCENT, Release, Slot, otherSlot, slotWeight } from "../lib/release";
 
 /** The config key of the release block. */
 export const RELEASE_CONFIG_KEY = "chatbot-platform:release";
 
 // One definition of the contract: slots, the canary range and the suffix rule come from the program.
-export { MAX_CANARY_PERCENT, otherSlot };
+export { MAX_CANARY_PERCENT, otherSlot, slotWeight };
 export type { Slot };
 
 /** One deployed version in one slot. */
@@ -43,74 +44,37 @@ export class ReleaseConfigError extends Error {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function readSlot(raw: unknown, slot: Slot): SlotState | undefined {
-  if (raw === undefined || raw === null) {
-    return undefined;
-  }
-  if (
-    !isRecord(raw) ||
-    typeof raw.version !== "string" ||
-    raw.version === "" ||
-    typeof raw.image !== "string" ||
-    raw.image === ""
-  ) {
-    throw new ReleaseConfigError(
-      `\`release.${slot}\` must be { version: string, image: string }, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return { version: raw.version, image: raw.image };
-}
-
 /**
- * Validates the raw release block (already JSON-parsed). `undefined` means the stack has no
- * release yet (first deploy).
+ * Validates the raw release block (already JSON-parsed) with the program's own rules
+ * (`lib/config.ts`), so the command refuses exactly what `pulumi up` would. `undefined` means the
+ * stack has no release yet (first deploy). The command writes images itself, so every slot needs one.
  */
 export function parseReleaseState(raw: unknown): ReleaseState | undefined {
   if (raw === undefined) {
     return undefined;
   }
-  if (!isRecord(raw)) {
-    throw new ReleaseConfigError(`\`release\` must be an object, got ${JSON.stringify(raw)}`);
-  }
-  const blue = readSlot(raw.blue, "blue");
-  const green = readSlot(raw.green, "green");
-  if (raw.live !== "blue" && raw.live !== "green") {
-    throw new ReleaseConfigError(
-      `\`release.live\` must be "blue" or "green", got ${JSON.stringify(raw.live)}`,
-    );
-  }
-  const live: Slot = raw.live;
-  if ((live === "blue" ? blue : green) === undefined) {
-    throw new ReleaseConfigError(`\`release.live\` is "${live}" but \`release.${live}\` is empty`);
-  }
-  let latest: Slot | undefined;
-  if (raw.latest !== undefined) {
-    if (raw.latest !== "blue" && raw.latest !== "green") {
-      throw new ReleaseConfigError(
-        `\`release.latest\` must be "blue" or "green", got ${JSON.stringify(raw.latest)}`,
-      );
+  let release: Release;
+  try {
+    release = parseRelease(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw new ReleaseConfigError(err.message);
     }
-    latest = raw.latest;
+    throw err;
   }
-  const canary = raw.canaryPercent ?? 0;
-  if (
-    typeof canary !== "number" ||
-    !Number.isInteger(canary) ||
-    canary < 0 ||
-    canary > MAX_CANARY_PERCENT
-  ) {
-    throw new ReleaseConfigError(
-      `\`release.canaryPercent\` must be an integer from 0 to ${MAX_CANARY_PERCENT}, got ${JSON.stringify(raw.canaryPercent)}`,
-    );
-  }
+  const slot = (name: Slot): SlotState | undefined => {
+    const deployed = release[name];
+    return deployed === undefined
+      ? undefined
+      : { version: deployed.version, image: deployed.image ?? "" };
+  };
+  const blue = slot("blue");
+  const green = slot("green");
+  const latest = (raw as { latest?: unknown }).latest === undefined ? undefined : release.latest;
   return {
-    live,
+    live: release.live,
     ...(latest === undefined ? {} : { latest }),
-    canaryPercent: canary,
+    canaryPercent: release.canaryPercent,
     ...(blue === undefined ? {} : { blue }),
     ...(green === undefined ? {} : { green }),
   };
@@ -119,17 +83,6 @@ export function parseReleaseState(raw: unknown): ReleaseState | undefined {
 /** The slot the template describes: `latest`, or the live slot while only one slot exists. */
 export function latestSlot(release: ReleaseState): Slot {
   return release.latest ?? release.live;
-}
-
-/** The traffic weight of each slot: live `100 - canaryPercent`, the other `canaryPercent`. */
-export function slotWeight(release: ReleaseState, slot: Slot): number {
-  if (release[slot] === undefined) {
-    return 0;
-  }
-  if (slot === release.live) {
-    return release[otherSlot(slot)] === undefined ? 100 : 100 - release.canaryPercent;
-  }
-  return release.canaryPercent;
 }
 
 /**

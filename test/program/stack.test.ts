@@ -270,6 +270,7 @@ describe("stacks: the committed stack files", () => {
       keyVaultUri: "https://kv-chatbot-stg-a1b2c3.vault.azure.net/",
       postgresHost: "psql-chatbot-staging-a1b2c3.postgres.database.azure.com",
       registryLoginServer: "acrchatbotstaginga1b2c3.azurecr.io",
+      appInsightsAppId: "88888888-8888-8888-8888-888888888888",
       missingSecrets: ["openai-api-key"],
     });
     assert.strictEqual(results.dev.outputs.greenLabelUrl, "");

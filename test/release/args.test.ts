@@ -196,31 +196,35 @@ describe("release state", () => {
   });
 
   const bad: [string, unknown, string][] = [
-    ["the block is not an object", "blue", '`release` must be an object, got "blue"'],
+    [
+      "the block is not an object",
+      "blue",
+      'Invalid `chatbot-platform:release`: received "blue"; expected an object.',
+    ],
     [
       "live is missing",
       { blue: { version: "1", image: "a:1" } },
-      '`release.live` must be "blue" or "green", got undefined',
+      'Invalid `chatbot-platform:release.live`: received nothing; allowed: "blue", "green".',
     ],
     [
       "a slot has no image",
       { live: "blue", blue: { version: "1" } },
-      '`release.blue` must be { version: string, image: string }, got {"version":"1"}',
+      "Invalid `chatbot-platform:release.blue.image`: received nothing; expected an image reference string.",
     ],
     [
       "latest is unknown",
       { live: "blue", latest: "red", blue: { version: "1", image: "a:1" } },
-      '`release.latest` must be "blue" or "green", got "red"',
+      'Invalid `chatbot-platform:release.latest`: received "red"; allowed: "blue", "green".',
     ],
     [
       "canaryPercent is above 50",
       { live: "blue", canaryPercent: 60, blue: { version: "1", image: "a:1" } },
-      "`release.canaryPercent` must be an integer from 0 to 50, got 60",
+      "Invalid `chatbot-platform:release.canaryPercent`: received 60; expected an integer from 0 to 50.",
     ],
     [
-      "canaryPercent is a string",
-      { live: "blue", canaryPercent: "5", blue: { version: "1", image: "a:1" } },
-      '`release.canaryPercent` must be an integer from 0 to 50, got "5"',
+      "canaryPercent is not a number",
+      { live: "blue", canaryPercent: "five", blue: { version: "1", image: "a:1" } },
+      'Invalid `chatbot-platform:release.canaryPercent`: received "five"; expected an integer from 0 to 50.',
     ],
   ];
   for (const [when, raw, message] of bad) {
@@ -254,6 +258,7 @@ describe("release state", () => {
         (canaryPercent, live) => {
           const release = parseReleaseState({
             live,
+            latest: live,
             canaryPercent,
             blue: { version: "1", image: "a:1" },
             green: { version: "2", image: "a:2" },

@@ -396,7 +396,9 @@ describe("release deploy", () => {
     // then
     assert.equal(code, EXIT.usage);
     assert.deepEqual(h.workspace.calls, []);
-    assert.deepEqual(h.err, ['error: `release.live` is "green" but `release.green` is empty']);
+    assert.deepEqual(h.err, [
+      'error: Invalid `chatbot-platform:release.live`: received "green"; the slot `green` holds no version; set `release.green` first.',
+    ]);
   });
 
   it("lets unexpected errors through", async () => {
