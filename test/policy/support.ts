@@ -1,12 +1,13 @@
 /**
  * One policy pack process for the whole mocha run: started on first use through the CLI's
- * `run-policy-pack`, stopped by a root-level `after` hook when the run ends.
+ * `run-policy-pack` from the pack's TypeScript sources, exactly as `pulumi preview --policy-pack
+ * policy` starts it (ts-node, type-checking on; a few seconds, once), and stopped by a root-level
+ * `after` hook when the run ends. Its coverage is collected too: c8 passes NODE_V8_COVERAGE on.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer } from "../../scripts/lib/analyzer";
 import { GateResource, runGate, Violation } from "../../scripts/lib/gate";
-import { preparePack } from "../../scripts/lib/packBuild";
 import { parsePolicyPackConfig, PolicyConfig } from "../../scripts/lib/policyConfig";
 import { PROJECT, STACK } from "../fixtures/policy/stack";
 
@@ -16,7 +17,7 @@ let server: Promise<PolicyPackServer> | undefined;
 
 /** The shared pack process. */
 export function packServer(): Promise<PolicyPackServer> {
-  server ??= PolicyPackServer.start({ packDir: preparePack(PACK_DIR) });
+  server ??= PolicyPackServer.start({ packDir: PACK_DIR });
   return server;
 }
 

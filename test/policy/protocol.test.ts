@@ -1,0 +1,127 @@
+import * as assert from "assert";
+import { PolicyPackServer } from "../../scripts/lib/analyzer";
+import { defaultOptions } from "../../scripts/lib/gate";
+import { preparePack } from "../../scripts/lib/packBuild";
+import { secret, UNKNOWN } from "../../scripts/lib/wire";
+import { urnOf, withInputs } from "../fixtures/policy/stack";
+import { PACK_DIR, packServer, violationsOf } from "./support";
+
+const APP = urnOf("azure-native:app:ContainerApp", "app");
+
+describe("Analyzer protocol (the real @pulumi/policy server)", () => {
+  it("answers Handshake as unimplemented, as the CLI tolerates", async () => {
+    // given the pack; when the CLI's first call arrives; then the server does not implement it
+    assert.strictEqual(await (await packServer()).handshake(PACK_DIR), false);
+  });
+
+  it("describes the pack: its name, version and the chatbot-<service>-<rule> policies", async () => {
+    // when GetAnalyzerInfo is called
+    const info = await (await packServer()).getAnalyzerInfo();
+    // then it names the pack from package.json and 22 policies that follow the naming rule
+    assert.deepStrictEqual(
+      [info.name, info.version, info.supportsConfig, info.policies.length],
+      ["chatbot-platform", "0.1.0", true, 22],
+    );
+    assert.deepStrictEqual(
+      info.policies.filter((p) => !/^chatbot-[a-z]+-[a-z-]+$/.test(p.name)),
+      [],
+    );
+    assert.deepStrictEqual(
+      info.policies.find((p) => p.name === "chatbot-containerapp-min-replicas")?.configSchema,
+      {
+        properties: {
+          minReplicas: {
+            type: "integer",
+            minimum: 0,
+            description: "Lowest allowed template.scale.minReplicas.",
+            default: 1,
+          },
+        },
+        required: [],
+      },
+    );
+  });
+
+  it("reports the @pulumi/policy version as the plugin version", async () => {
+    assert.strictEqual(await (await packServer()).getPluginVersion(), "1.21.0");
+  });
+
+  it("turns a check on an unknown value into an advisory 'can't run during preview'", async () => {
+    // given an image that is unknown during preview (computed from another resource)
+    const resources = withInputs("app", (inputs) => {
+      const template = inputs.template as { containers: { image: string }[] };
+      template.containers[0].image = UNKNOWN;
+      return inputs;
+    });
+    // when the prod gate runs as a preview
+    const violations = await violationsOf(resources, "prod");
+    // then the pinning policy cannot run and says so, as advisory
+    assert.deepStrictEqual(violations, [
+      {
+        policy: "chatbot-containerapp-pinned-images",
+        enforcementLevel: "advisory",
+        urn: APP,
+        message:
+          "can't run policy 'chatbot-containerapp-pinned-images' from policy pack 'chatbot-platform@v0.1.0' " +
+          "during preview: string value at .template.containers.0.image can't be known during preview",
+      },
+    ]);
+  });
+
+  it("unwraps secrets for the policies, so a secret plain-text value is still caught", async () => {
+    // given an API key set as a (secret) plain value instead of a secretRef
+    const resources = withInputs("app", (inputs) => {
+      const template = inputs.template as { containers: { env: unknown[] }[] };
+      template.containers[0].env.push({ name: "API_TOKEN", value: secret("t0ken") });
+      return inputs;
+    });
+    // when the prod gate runs
+    const violations = await violationsOf(resources, "prod");
+    // then the policy sees the value and rejects it
+    assert.deepStrictEqual(
+      violations.map((v) => v.message),
+      [
+        "Container App environment variables with secret-looking names must use secretRef, not a plain-text value.\n" +
+          'Container "chatbot" sets API_TOKEN as a plain-text value.',
+      ],
+    );
+  });
+
+  it("marks type-bound policies not applicable to other types", async () => {
+    // given a registry resource; when Analyze is called directly
+    const server = await packServer();
+    await server.configure({});
+    const diagnostics = await server.analyze({
+      urn: urnOf("azure-native:containerregistry:Registry", "acr"),
+      type: "azure-native:containerregistry:Registry",
+      name: "acr",
+      properties: { adminUserEnabled: false, tags: { environment: "x", service: "y", owner: "z" } },
+      options: { ...defaultOptions(), customTimeouts: { create: 600, update: 0, delete: 0 } },
+    });
+    // then no diagnostics come back
+    assert.deepStrictEqual(diagnostics, []);
+  });
+
+  it("runs the compiled copy of the pack (what npm run plan starts) with the same policies", async () => {
+    // given the pack compiled to JavaScript
+    const compiled = await PolicyPackServer.start({ packDir: preparePack(PACK_DIR) });
+    try {
+      // when both describe themselves; then they agree
+      const [fromSource, fromBuild] = await Promise.all([
+        (await packServer()).getAnalyzerInfo(),
+        compiled.getAnalyzerInfo(),
+      ]);
+      assert.deepStrictEqual(fromBuild, fromSource);
+    } finally {
+      await compiled.stop();
+    }
+  });
+
+  it("fails to start with the pack's error output when the directory is not a pack", async () => {
+    // given a directory without a policy pack; when it is started
+    await assert.rejects(
+      PolicyPackServer.start({ packDir: __dirname, startTimeoutMs: 30000 }),
+      (error: Error) => error.message.startsWith(`policy pack in ${__dirname} exited (`),
+    );
+  });
+});
