@@ -233,24 +233,23 @@ describe("Container App policies (through the analyzer)", () => {
     assert.deepStrictEqual(await violationsOf(resources, config), []);
   });
 
-  it("reports prod-only rules as advisory in dev", async () => {
-    // given fewer replicas than prod requires and a tag instead of a digest
+  it("lets dev scale to zero and run a tagged image", async () => {
+    // given no minimum replica and a tag instead of a digest (both fine in dev, refused in prod)
     const resources = appWith((app) => {
       app.template.scale.minReplicas = 0;
       app.template.containers[0].image = "acr.azurecr.io/chatbot:1.4.2";
     });
-    // when the dev gate runs
-    const violations = await violationsOf(resources, "dev");
-    // then only the advisory min-replicas rule (dev minimum 1) reports it
-    assert.deepStrictEqual(violations, [
-      {
-        policy: "chatbot-containerapp-min-replicas",
-        enforcementLevel: "advisory",
-        urn: APP,
-        message:
-          "Container Apps must keep at least the configured minimum number of replicas.\n" +
-          "template.scale.minReplicas is 0; at least 1 required.",
-      },
-    ]);
+    // when the dev and prod gates run
+    const dev = await violationsOf(resources, "dev");
+    const prod = await violationsOf(resources, "prod");
+    // then dev reports nothing and prod rejects both
+    assert.deepStrictEqual(dev, []);
+    assert.deepStrictEqual(
+      prod.map((violation) => [violation.policy, violation.enforcementLevel]),
+      [
+        ["chatbot-containerapp-pinned-images", "mandatory"],
+        ["chatbot-containerapp-min-replicas", "mandatory"],
+      ],
+    );
   });
 });
