@@ -12,41 +12,7 @@ import * as path from "path";
 import { AnalyzerProvider, ROOT_DIR } from "./analyzer";
 import { defaultOptions, GateResource } from "./gate";
 import { durationSeconds, secret } from "./wire";
-
-/** The fields of lib/simulate.ts's SimulatedResource the gate reads. */
-export interface SimulatedResourceLike {
-  urn: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  parent: string;
-  inputs: Record<string, unknown>;
-  serializedInputs: Record<string, unknown>;
-  secretPaths: string[];
-  options: {
-    protect: boolean;
-    dependencies: string[];
-    provider: string;
-    propertyDependencies: Record<string, string[]>;
-    ignoreChanges: string[];
-    deleteBeforeReplace: boolean;
-    retainOnDelete: boolean;
-    aliases: string[];
-    additionalSecretOutputs: string[];
-    customTimeouts?: { create?: string; update?: string; delete?: string };
-  };
-  outputs: Record<string, unknown>;
-}
-
-/** The fields of lib/simulate.ts's SimulationResult the gate reads. */
-export interface SimulationResultLike {
-  project: string;
-  stack: string;
-  preview: boolean;
-  resources: SimulatedResourceLike[];
-  outputs: Record<string, unknown>;
-  secretOutputs: string[];
-}
+import type { SimulatedResource, SimulationResult } from "../../lib/simulate";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -83,7 +49,10 @@ export function defaultProvider(
 
 /** Converts a simulation to gate resources, adding the root stack and default providers. */
 export function fromSimulation(
-  simulation: SimulationResultLike,
+  simulation: Pick<
+    SimulationResult,
+    "project" | "stack" | "preview" | "resources" | "outputs" | "secretOutputs"
+  >,
   config: Record<string, string>,
 ): GateResource[] {
   const { stack, project } = simulation;
@@ -119,7 +88,7 @@ export function fromSimulation(
       ]),
   );
   const defaults = new Map<string, AnalyzerProvider>();
-  const providerFor = (resource: SimulatedResourceLike): AnalyzerProvider | undefined => {
+  const providerFor = (resource: SimulatedResource): AnalyzerProvider | undefined => {
     if (!resource.custom || resource.type.startsWith("pulumi:providers:")) {
       return undefined;
     }
