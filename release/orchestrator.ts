@@ -218,7 +218,6 @@ async function deploy(command: DeployCommand, deps: ReleaseDeps): Promise<ExitCo
     next = { ...previous, latest: target, [target]: deployed };
   }
 
-  await deps.workspace.writeVerified(undefined);
   await deps.workspace.writeRelease(next);
   const upFailed = await upOrRestore(
     deps,
@@ -228,6 +227,8 @@ async function deploy(command: DeployCommand, deps: ReleaseDeps): Promise<ExitCo
   if (upFailed !== undefined) {
     return upFailed;
   }
+  // Only now does the target slot hold another revision: a refused or failed `up` keeps the marker.
+  await deps.workspace.writeVerified(undefined);
   const first = previous === undefined;
   try {
     const out = await readOutputs(deps);
@@ -467,19 +468,42 @@ async function rollbackAfterFailure(
   return code;
 }
 
+/**
+ * Rollback puts back the slot that served before the latest release:
+ * - the latest slot is live (it was promoted): the other slot becomes live at 100%;
+ * - the latest slot was never promoted but gets a canary share: the canary ends (live at 100%);
+ * - otherwise the live slot already serves everything, and the other slot holds a version that was
+ *   never promoted (or was rolled back already): nothing to roll back, refused.
+ */
 async function rollback(deps: ReleaseDeps): Promise<ExitCode> {
   const stack = deps.workspace.stackName;
   if (await lockedBeforeStart(deps)) {
     return EXIT.refused;
   }
   const previous = await readState(deps);
-  const back = previous === undefined ? undefined : otherSlot(previous.live);
-  if (previous === undefined || back === undefined || previous[back] === undefined) {
+  if (previous === undefined) {
+    deps.report.error(
+      `refused: nothing to roll back to on stack ${stack}: no release yet; nothing changed`,
+    );
+    return EXIT.refused;
+  }
+  const live = previous.live;
+  const latest = latestSlot(previous);
+  const other = otherSlot(live);
+  const candidate = previous[other];
+  if (candidate === undefined) {
     deps.report.error(
       `refused: nothing to roll back to on stack ${stack}: the slot that is not live is empty; nothing changed`,
     );
     return EXIT.refused;
   }
+  if (latest !== live && previous.canaryPercent === 0) {
+    deps.report.error(
+      `refused: nothing to roll back on stack ${stack}: ${live} (${previous[live]?.version}) already serves 100% and ${other} (${candidate.version}) was never promoted; nothing changed`,
+    );
+    return EXIT.refused;
+  }
+  const back = latest === live ? other : live;
   const next: ReleaseState = { ...previous, live: back, canaryPercent: 0 };
   await deps.workspace.writeRelease(next);
   const upFailed = await upOrRestore(deps, previous, `release: rollback to ${back}`);
@@ -487,8 +511,11 @@ async function rollback(deps: ReleaseDeps): Promise<ExitCode> {
     return upFailed;
   }
   await deps.workspace.writeVerified(undefined);
+  const idle = otherSlot(back);
   deps.report.info(
-    `rolled back stack ${stack}: ${back} (${previous[back]?.version}) is live at 100%; ${previous.live} (${previous[previous.live]?.version}) is idle`,
+    back === live
+      ? `rolled back stack ${stack}: the canary of ${idle} (${previous[idle]?.version}) ended; ${back} (${previous[back]?.version}) is live at 100%`
+      : `rolled back stack ${stack}: ${back} (${previous[back]?.version}) is live at 100%; ${idle} (${previous[idle]?.version}) is idle`,
   );
   return EXIT.ok;
 }

@@ -47,9 +47,9 @@ describe("release deploy", () => {
       blue: { version: "1.0.0", image: DIGEST },
     };
     assert.deepEqual(h.workspace.calls, [
-      "verified (cleared)",
       `write ${JSON.stringify(written)}`,
       "up release: deploy 1.0.0 to blue",
+      "verified (cleared)",
     ]);
     assert.deepEqual(h.readiness.asked, [
       { resourceGroup: RG, appName: APP, revision: `${APP}--v1-0-0` },
@@ -302,21 +302,19 @@ describe("release deploy", () => {
   });
 
   it("refuses when up hits the stack lock (concurrent release) and restores the config", async () => {
-    // given a concurrent update that takes the lock between the check and up
-    const workspace = new FakeWorkspace(BLUE_ONLY);
+    // given a concurrent update that takes the lock between the check and up, green verified
+    const workspace = new FakeWorkspace(BOTH, "green:1.5.0");
     workspace.upFailures = [new StackLockedError("[409] Conflict")];
     const h = harness(workspace);
 
     // when deployed
-    const code = await runRelease(deployCommand("1.5.0", DIGEST2), h.deps);
+    const code = await runRelease(deployCommand("1.6.0", DIGEST3), h.deps);
 
-    // then the release block is back as it was
+    // then the release block and the verified marker are back as they were
     assert.equal(code, EXIT.refused);
-    assert.deepEqual(h.workspace.release, BLUE_ONLY);
-    assert.equal(
-      h.workspace.calls[h.workspace.calls.length - 1],
-      `write ${JSON.stringify(BLUE_ONLY)}`,
-    );
+    assert.deepEqual(h.workspace.release, BOTH);
+    assert.equal(h.workspace.verified, "green:1.5.0");
+    assert.equal(h.workspace.calls[h.workspace.calls.length - 1], `write ${JSON.stringify(BOTH)}`);
     assert.deepEqual(h.err, [
       "refused: another update is in progress on stack prod (stack lock); the release config was restored",
     ]);

@@ -335,15 +335,65 @@ describe("release rollback", () => {
     ]);
   });
 
-  it("ends a canary: the rollback sets canaryPercent to 0", async () => {
-    // given blue live with 20% on green
-    const h = harness(new FakeWorkspace(canary(20)));
+  it("ends a canary: blue stays live at 100%, the unpromoted green gets 0%", async () => {
+    // given blue live with 20% on green (deployed, never promoted)
+    const h = harness(new FakeWorkspace(canary(20), "green:1.5.0"));
 
     // when rolled back
-    await runRelease({ kind: "rollback" }, h.deps);
+    const code = await runRelease({ kind: "rollback" }, h.deps);
 
-    // then green is live at 100%
-    assert.deepEqual(h.workspace.release, { ...BOTH, live: "green", canaryPercent: 0 });
+    // then blue keeps live and gets everything: green is not promoted by a rollback
+    assert.equal(code, EXIT.ok);
+    assert.deepEqual(h.workspace.upConfigs, [{ ...BOTH, live: "blue", canaryPercent: 0 }]);
+    assert.equal(h.workspace.verified, undefined);
+    assert.deepEqual(h.out, [
+      "rolled back stack prod: the canary of green (1.5.0) ended; blue (1.4.2) is live at 100%",
+    ]);
+  });
+
+  it("refuses when the other slot was deployed but never promoted, and changes nothing", async () => {
+    // given blue live at 100% and green deployed (latest) but not promoted
+    const h = harness(new FakeWorkspace(BOTH, "green:1.5.0"));
+
+    // when rolled back
+    const code = await runRelease({ kind: "rollback" }, h.deps);
+
+    // then green is not made live: it never served production
+    assert.equal(code, EXIT.refused);
+    assert.deepEqual(h.workspace.calls, []);
+    assert.equal(h.workspace.verified, "green:1.5.0");
+    assert.deepEqual(h.err, [
+      "refused: nothing to roll back on stack prod: blue (1.4.2) already serves 100% and green (1.5.0) was never promoted; nothing changed",
+    ]);
+  });
+
+  it("refuses a second rollback (it would put the rolled-back version live again)", async () => {
+    // given green promoted, then rolled back
+    const h = harness(new FakeWorkspace(PROMOTED));
+    assert.equal(await runRelease({ kind: "rollback" }, h.deps), EXIT.ok);
+
+    // when rolled back again
+    const code = await runRelease({ kind: "rollback" }, h.deps);
+
+    // then blue stays live
+    assert.equal(code, EXIT.refused);
+    assert.deepEqual(h.workspace.release, { ...PROMOTED, live: "blue" });
+    assert.equal(h.workspace.upConfigs.length, 1);
+  });
+
+  it("refuses when there is no release at all", async () => {
+    // given no release block
+    const h = harness(new FakeWorkspace(undefined));
+
+    // when rolled back
+    const code = await runRelease({ kind: "rollback" }, h.deps);
+
+    // then
+    assert.equal(code, EXIT.refused);
+    assert.deepEqual(h.workspace.calls, []);
+    assert.deepEqual(h.err, [
+      "refused: nothing to roll back to on stack prod: no release yet; nothing changed",
+    ]);
   });
 
   it("refuses when the other slot is empty and changes nothing", async () => {
