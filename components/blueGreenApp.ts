@@ -69,6 +69,9 @@ export interface BlueGreenAppArgs {
   readonly tags: Record<string, string>;
 }
 
+/** The largest `failureThreshold` Azure accepts on a Container App probe. */
+export const MAX_PROBE_FAILURE_THRESHOLD = 10;
+
 /** Name of the app's container. */
 export const CONTAINER_NAME = "chatbot-api";
 
@@ -117,13 +120,15 @@ export class BlueGreenApp extends pulumi.ComponentResource {
       ...Object.entries(args.settings ?? {}).map(([envName, value]) => ({ name: envName, value })),
       ...secrets.map((secret) => ({ name: secret.envName, secretRef: secret.secretName })),
     ];
+    // Azure's probe limits: initialDelaySeconds 1-60, periodSeconds 1-240, failureThreshold 1-10.
+    // The startup probe allows 5 + 10 x 10 seconds for a cold start (model clients, migrations).
     const probe = (type: "Liveness" | "Readiness" | "Startup", path: string) => ({
       type,
       httpGet: { path, port: args.targetPort, scheme: "HTTP" as const },
       initialDelaySeconds: type === "Startup" ? 5 : 10,
-      periodSeconds: type === "Startup" ? 5 : 10,
+      periodSeconds: 10,
       timeoutSeconds: 5,
-      failureThreshold: type === "Startup" ? 30 : 3,
+      failureThreshold: type === "Startup" ? MAX_PROBE_FAILURE_THRESHOLD : 3,
     });
 
     const containerApp = new app.ContainerApp(

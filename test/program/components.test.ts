@@ -605,7 +605,7 @@ describe("BlueGreenApp", () => {
           probes: [
             probe("Liveness", "/health", 10, 10, 3),
             probe("Readiness", "/ready", 10, 10, 3),
-            probe("Startup", "/health", 5, 5, 30),
+            probe("Startup", "/health", 5, 10, 10),
           ],
         },
       ],
