@@ -62,6 +62,11 @@ export class KeyVault extends pulumi.ComponentResource {
   public readonly vaultUri: pulumi.Output<string>;
   /** The secrets written; a consumer that references them waits for these. */
   public readonly secretResources: pulumi.Resource[];
+  /**
+   * The private endpoint and its DNS zone group (empty without `privateEndpoint`): with public
+   * access denied, a consumer inside the VNet can reach the vault only once these exist.
+   */
+  public readonly privateAccessResources: pulumi.Resource[];
 
   constructor(name: string, args: KeyVaultArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("chatbot:keyvault:KeyVault", name, {}, opts);
@@ -111,6 +116,7 @@ export class KeyVault extends pulumi.ComponentResource {
       { parent: this, protect: args.protect ?? false },
     );
 
+    this.privateAccessResources = [];
     if (args.privateEndpoint !== undefined) {
       const endpoint = new network.PrivateEndpoint(
         `${name}-pe`,
@@ -126,7 +132,7 @@ export class KeyVault extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new network.PrivateDnsZoneGroup(
+      const zoneGroup = new network.PrivateDnsZoneGroup(
         `${name}-pe-dns`,
         {
           privateDnsZoneGroupName: "default",
@@ -138,6 +144,7 @@ export class KeyVault extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      this.privateAccessResources.push(endpoint, zoneGroup);
     }
 
     this.secretResources = secrets.map(

@@ -250,8 +250,14 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
           },
           ...config.secrets.map(({ envName, secretName }) => ({ envName, secretName })),
         ],
-        // The first revision reads Key Vault and pulls from the registry: grants and secrets first.
-        dependsOn: [...identity.roleAssignments, ...vault.secretResources],
+        // The first revision reads Key Vault and pulls from the registry: grants and secrets first,
+        // and where the vault is private (prod), its endpoint and the DNS that resolves it in the VNet.
+        dependsOn: [
+          ...identity.roleAssignments,
+          ...vault.secretResources,
+          ...vault.privateAccessResources,
+          ...(network?.dnsLinks ?? []),
+        ],
         tags,
       },
       parent,

@@ -3,6 +3,7 @@
  * registered.
  */
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import {
   loadStackConfig,
   SimulatedResource,
@@ -85,4 +86,11 @@ export function resourcesOfType(result: SimulationResult, type: string): Simulat
 /** `type name` of every registered resource, sorted. */
 export function inventory(result: SimulationResult): string[] {
   return result.resources.map((r) => `${r.type} ${r.name}`).sort();
+}
+
+/** The URNs of resources a component exposes (for example the ones a consumer must wait for). */
+export function urnsOf(resources: readonly pulumi.Resource[]): Promise<string[]> {
+  return new Promise((resolve) => {
+    pulumi.all(resources.map((resource) => resource.urn)).apply(resolve);
+  });
 }

@@ -12,7 +12,7 @@ import {
   PostgresArgs,
   PrivateNetwork,
 } from "../../components";
-import { findResource, inventory, runComponent } from "../helpers/simulation";
+import { findResource, inventory, runComponent, urnsOf } from "../helpers/simulation";
 
 const TAGS = { environment: "test", service: "chatbot-api", owner: "platform-team" };
 const RG = "rg-test";
@@ -343,14 +343,14 @@ describe("KeyVault", () => {
   });
 
   it("denies public access and adds a private endpoint in the vault's DNS zone", async () => {
-    const result = await runComponent(
-      () =>
-        new KeyVault("vault", {
-          ...base,
-          denyPublicNetwork: true,
-          privateEndpoint: { subnetId: "/subnets/pe", dnsZoneId: "/zones/kv" },
-        }),
-    );
+    let vaultComponent: KeyVault | undefined;
+    const result = await runComponent(() => {
+      vaultComponent = new KeyVault("vault", {
+        ...base,
+        denyPublicNetwork: true,
+        privateEndpoint: { subnetId: "/subnets/pe", dnsZoneId: "/zones/kv" },
+      });
+    });
     const properties = findResource(result, "azure-native:keyvault:Vault", "vault-kv").inputs
       .properties as Record<string, unknown>;
     assert.strictEqual(properties.publicNetworkAccess, "Disabled");
@@ -372,6 +372,24 @@ describe("KeyVault", () => {
         .privateDnsZoneConfigs,
       [{ name: "vaultcore", privateDnsZoneId: "/zones/kv" }],
     );
+    const zoneGroup = findResource(
+      result,
+      "azure-native:network:PrivateDnsZoneGroup",
+      "vault-pe-dns",
+    );
+    assert.deepStrictEqual(
+      await urnsOf(vaultComponent!.privateAccessResources),
+      [endpoint.urn, zoneGroup.urn],
+      "consumers can wait for the private endpoint and its DNS registration",
+    );
+  });
+
+  it("has no private access resources without a private endpoint", async () => {
+    let vaultComponent: KeyVault | undefined;
+    await runComponent(() => {
+      vaultComponent = new KeyVault("vault", base);
+    });
+    assert.deepStrictEqual(vaultComponent!.privateAccessResources, []);
   });
 
   it("fails when public access is denied without a private endpoint", async () => {

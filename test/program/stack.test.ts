@@ -186,6 +186,31 @@ describe("stacks: the committed stack files", () => {
     }
   });
 
+  it("in prod, creates the vault's private endpoint and the VNet's DNS links before the app", () => {
+    // given prod's private vault: the app's first revision reads its secrets over the VNet
+    const prod = results.prod;
+    const waitsFor = [
+      findResource(prod, "azure-native:network:PrivateEndpoint", "chatbot-vault-pe"),
+      findResource(prod, "azure-native:network:PrivateDnsZoneGroup", "chatbot-vault-pe-dns"),
+      findResource(
+        prod,
+        "azure-native:privatedns:VirtualNetworkLink",
+        "chatbot-network-keyvault-dns-link",
+      ),
+      findResource(
+        prod,
+        "azure-native:privatedns:VirtualNetworkLink",
+        "chatbot-network-postgres-dns-link",
+      ),
+    ];
+    for (const resource of waitsFor) {
+      assert.ok(
+        app(prod).options.dependencies.includes(resource.urn),
+        `the app waits for ${resource.name}`,
+      );
+    }
+  });
+
   it("creates the identity's role assignments before the app", () => {
     for (const result of Object.values(results)) {
       const roles = resourcesOfType(result, "azure-native:authorization:RoleAssignment");
