@@ -11,7 +11,10 @@ export const containerAppKeyVaultSecrets: ResourceValidationPolicy = {
     app.ContainerApp,
     (containerApp, _args, reportViolation) => {
       for (const secret of containerApp.configuration?.secrets ?? []) {
-        if (secret.value !== undefined || !secret.keyVaultUrl || !secret.identity) {
+        // Presence decides, not the values: during preview the vault URL and the identity id are
+        // usually unknown (outputs of the vault and the identity), and reading an unknown value
+        // would turn this mandatory check into an advisory "can't run during preview".
+        if ("value" in secret || !("keyVaultUrl" in secret) || !("identity" in secret)) {
           reportViolation(`Secret "${secret.name}" is not a Key Vault reference.`);
         }
       }

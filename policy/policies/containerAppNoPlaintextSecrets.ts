@@ -39,7 +39,9 @@ export const containerAppNoPlaintextSecrets: ResourceValidationPolicy = {
           if (
             secretName.test(name) &&
             !allowedNames.includes(name) &&
-            variable.value !== undefined
+            // Presence, not the value: a plain value computed from another resource (say a
+            // connection string output) is unknown during preview and must still be refused.
+            "value" in variable
           ) {
             reportViolation(
               `Container "${containerLabel(container, index)}" sets ${name} as a plain-text value.`,

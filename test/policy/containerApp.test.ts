@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { UNKNOWN } from "../../scripts/lib/wire";
 import { urnOf, withInputs, compliantStack } from "../fixtures/policy/stack";
 import { environmentConfig, violationsOf } from "./support";
 
@@ -208,6 +209,57 @@ describe("Container App policies (through the analyzer)", () => {
       ]);
     });
   }
+
+  it("decides Key Vault references during preview, when their URL and identity are unknown", async () => {
+    // given a first preview: the vault URL and the identity id are outputs not yet known
+    const resources = appWith((app) => {
+      app.configuration.secrets[0].keyVaultUrl = UNKNOWN;
+      app.configuration.secrets[0].identity = UNKNOWN;
+    });
+    // when the prod gate runs as a preview; then the references pass (no "can't run" advisory)
+    assert.deepStrictEqual(await violationsOf(resources, "prod"), []);
+  });
+
+  it("fails during preview when a secret-looking variable's plain value is still unknown", async () => {
+    // given a connection string set as a plain value computed from another resource
+    const resources = appWith((app) =>
+      app.template.containers[0].env.push({
+        name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        value: UNKNOWN,
+      }),
+    );
+    // when the prod gate runs as a preview
+    const violations = await violationsOf(resources, "prod");
+    // then it is refused as mandatory, not downgraded to "can't run during preview"
+    assert.deepStrictEqual(violations, [
+      {
+        policy: "chatbot-containerapp-no-plaintext-secrets",
+        enforcementLevel: "mandatory",
+        urn: APP,
+        message:
+          "Container App environment variables with secret-looking names must use secretRef, not a plain-text value.\n" +
+          'Container "chatbot" sets APPLICATIONINSIGHTS_CONNECTION_STRING as a plain-text value.',
+      },
+    ]);
+  });
+
+  it("fails during preview when an app secret is an inline value that is still unknown", async () => {
+    // given an app secret whose inline value comes from another resource's output
+    const resources = appWith(
+      (app) => (app.configuration.secrets[0] = { name: "database-url", value: UNKNOWN }),
+    );
+    // when the prod gate runs as a preview; then it is refused as mandatory
+    assert.deepStrictEqual(await violationsOf(resources, "prod"), [
+      {
+        policy: "chatbot-containerapp-keyvault-secrets",
+        enforcementLevel: "mandatory",
+        urn: APP,
+        message:
+          "Container App secrets must be Key Vault references (keyVaultUrl and identity) rather than inline values.\n" +
+          'Secret "database-url" is not a Key Vault reference.',
+      },
+    ]);
+  });
 
   it("accepts a tagged image in staging, where no digest is required", async () => {
     // given a tag-pinned image
