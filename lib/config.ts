@@ -882,6 +882,16 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     reader.json(raw, "appSecrets"),
     reader.json(raw, "secretValues"),
   );
+  // One environment variable, one source: a declared secret comes from Key Vault only.
+  for (const secret of secrets) {
+    if (secret.envName in app.settings) {
+      reader.fail(
+        `app.settings.${secret.envName}`,
+        app.settings[secret.envName],
+        `\`${secret.envName}\` is declared in \`${PROJECT}:appSecrets\` and reaches the app from Key Vault; remove the plain setting`,
+      );
+    }
+  }
 
   const network = reader.object(reader.json(raw, "network"), "network");
   reader.unknownKeys(network, "network", ["addressSpace"]);

@@ -355,6 +355,15 @@ describe("config: platform errors", () => {
     ]);
   });
 
+  it("fails when a plain setting has the name of a declared app secret", () => {
+    assert.deepStrictEqual(
+      problems(raw({ appSecrets: ["SENTRY_DSN"], app: { settings: { SENTRY_DSN: "https://x" } } })),
+      [
+        'Invalid `chatbot-platform:app.settings.SENTRY_DSN`: received "https://x"; `SENTRY_DSN` is declared in `chatbot-platform:appSecrets` and reaches the app from Key Vault; remove the plain setting.',
+      ],
+    );
+  });
+
   it("fails when a secret value is set for an undeclared secret, without echoing the value", () => {
     assert.deepStrictEqual(problems(raw({ secretValues: { STRIPE_KEY: "sk-live-123" } })), [
       'Invalid `chatbot-platform:secretValues.STRIPE_KEY`: received "[secret]"; not declared in `chatbot-platform:appSecrets` (declared: "OPENAI_API_KEY").',
