@@ -9,12 +9,18 @@ export const postgresPrivateNetwork: ResourceValidationPolicy = {
   validateResource: validateResourceOfType(
     dbforpostgresql.Server,
     (server, _args, reportViolation) => {
-      const access = server.network?.publicNetworkAccess;
-      if (access !== "Disabled") {
-        reportViolation(
-          `network.publicNetworkAccess is ${access === undefined ? "not set" : `"${access}"`}.`,
-        );
+      const network = server.network;
+      // A server integrated into a delegated subnet (private access) has no public endpoint, and
+      // Azure supports publicNetworkAccess only for servers that are not: its presence is enough
+      // (the subnet id itself is usually unknown during preview, so it is not read).
+      const vnetIntegrated = network !== undefined && "delegatedSubnetResourceId" in network;
+      const access = network?.publicNetworkAccess;
+      if (access === "Disabled" || (vnetIntegrated && access === undefined)) {
+        return;
       }
+      reportViolation(
+        `network.publicNetworkAccess is ${access === undefined ? "not set" : `"${access}"`}.`,
+      );
     },
   ),
 };

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { UNKNOWN } from "../../scripts/lib/wire";
 import { urnOf, withInputs } from "../fixtures/policy/stack";
 import { violationsOf } from "./support";
 
@@ -144,5 +145,36 @@ describe("Key Vault and PostgreSQL policies (through the analyzer)", () => {
         ],
       ],
     );
+  });
+
+  it("accepts a VNet-integrated server that leaves publicNetworkAccess unset (private access)", async () => {
+    // given private access through a delegated subnet whose id is unknown during preview
+    const resources = withInputs("psql", (inputs) => {
+      inputs.network = {
+        delegatedSubnetResourceId: UNKNOWN,
+        privateDnsZoneArmResourceId: UNKNOWN,
+      };
+      return inputs;
+    });
+    // when the prod gate runs as a preview; then it passes
+    assert.deepStrictEqual(await violationsOf(resources, "prod"), []);
+  });
+
+  it("fails when a server has neither a delegated subnet nor publicNetworkAccess Disabled", async () => {
+    // given no network block at all (public access is Azure's default)
+    const resources = withInputs("psql", (inputs) => {
+      delete inputs.network;
+      return inputs;
+    });
+    // when the prod gate runs; then the private-network policy reports it
+    assert.deepStrictEqual(await violationsOf(resources, "prod"), [
+      {
+        policy: "chatbot-postgres-private-network",
+        enforcementLevel: "mandatory",
+        urn: SERVER,
+        message:
+          "PostgreSQL servers must disable public network access.\nnetwork.publicNetworkAccess is not set.",
+      },
+    ]);
   });
 });
