@@ -3,7 +3,7 @@
  * so config changes land in `Pulumi.<stack>.yaml`). Thin: each method is one Automation call.
  */
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ReleaseWorkspace, StackLockedError } from "./ports";
+import { RELEASE_LOCK_TAG, ReleaseWorkspace, StackLockedError } from "./ports";
 import { RELEASE_CONFIG_KEY, ReleaseConfigError, ReleaseState } from "./state";
 
 /** The stack tag a verified deploy leaves: `<slot>:<version>`. */
@@ -112,10 +112,22 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
   }
 
   async writeVerified(marker: string | undefined): Promise<void> {
-    if (marker !== undefined) {
-      await this.stack.setTag(VERIFIED_TAG, marker);
-    } else if ((await this.stack.listTags())[VERIFIED_TAG] !== undefined) {
-      await this.stack.removeTag(VERIFIED_TAG);
+    await this.writeTag(VERIFIED_TAG, marker);
+  }
+
+  async readLock(): Promise<string | undefined> {
+    return (await this.stack.listTags())[RELEASE_LOCK_TAG];
+  }
+
+  async writeLock(holder: string | undefined): Promise<void> {
+    await this.writeTag(RELEASE_LOCK_TAG, holder);
+  }
+
+  private async writeTag(name: string, value: string | undefined): Promise<void> {
+    if (value !== undefined) {
+      await this.stack.setTag(name, value);
+    } else if ((await this.stack.listTags())[name] !== undefined) {
+      await this.stack.removeTag(name);
     }
   }
 }

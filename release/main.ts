@@ -2,6 +2,7 @@
  * Entry point of `npm run release -- <status|deploy|promote|rollback> --stack <name> [...]`:
  * parses the command line, opens the stack with the Automation API and runs the orchestration.
  */
+import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { parseArgs, USAGE } from "./args";
@@ -20,6 +21,14 @@ export type OpenStack = (stackName: string, workDir: string) => Promise<Automati
 
 const selectStack: OpenStack = (stackName, workDir) =>
   LocalWorkspace.selectStack({ stackName, workDir });
+
+/** Who runs the command, for the release lock: the workflow run in GitHub Actions, else user@host. */
+export function releaseOwner(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GITHUB_RUN_ID !== undefined && env.GITHUB_REPOSITORY !== undefined) {
+    return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+  }
+  return `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`;
+}
 
 const consoleReporter: Reporter = {
   info: (line) => console.log(line),
@@ -63,6 +72,7 @@ export async function main(
       clock: overrides.clock ?? { sleep: (ms) => new Promise((done) => setTimeout(done, ms)) },
       report,
       policy: overrides.policy ?? DEFAULT_POLICY,
+      owner: overrides.owner ?? releaseOwner(),
     });
   } catch (err) {
     report.error(`error: ${(err as Error).message}`);

@@ -2,7 +2,14 @@
  * The release orchestration: status, deploy, promote and rollback over one stack. Every outside
  * call goes through `ReleaseDeps`, so each branch is unit-tested with fakes.
  */
-import { EXIT, ExitCode, ReleaseDeps, RevisionRef, StackLockedError } from "./ports";
+import {
+  EXIT,
+  ExitCode,
+  RELEASE_LOCK_TAG,
+  ReleaseDeps,
+  RevisionRef,
+  StackLockedError,
+} from "./ports";
 import {
   DIGEST_IMAGE,
   ReleaseConfigError,
@@ -72,11 +79,11 @@ export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Pr
       case "status":
         return await status(deps);
       case "deploy":
-        return await deploy(command, deps);
+        return await exclusive("deploy", deps, () => deploy(command, deps));
       case "promote":
-        return await promote(command, deps);
+        return await exclusive("promote", deps, () => promote(command, deps));
       case "rollback":
-        return await rollback(deps);
+        return await exclusive("rollback", deps, () => rollback(deps));
     }
   } catch (err) {
     if (err instanceof ReleaseConfigError) {
@@ -111,15 +118,36 @@ async function readOutputs(deps: ReleaseDeps): Promise<AppOutputs> {
   };
 }
 
-/** Refuses when another update holds the stack lock. Returns true when refused. */
-async function lockedBeforeStart(deps: ReleaseDeps): Promise<boolean> {
+/**
+ * Runs a command that changes the stack under the release lock. Refuses, changing nothing, while
+ * another update holds Pulumi's stack lock or another release holds the release lock (a promotion
+ * holds it through its pauses, when Pulumi's lock is free).
+ */
+async function exclusive(
+  name: string,
+  deps: ReleaseDeps,
+  run: () => Promise<ExitCode>,
+): Promise<ExitCode> {
+  const stack = deps.workspace.stackName;
   if (await deps.workspace.updateInProgress()) {
     deps.report.error(
-      `refused: another update is in progress on stack ${deps.workspace.stackName} (stack lock); nothing changed`,
+      `refused: another update is in progress on stack ${stack} (stack lock); nothing changed`,
     );
-    return true;
+    return EXIT.refused;
   }
-  return false;
+  const holder = await deps.workspace.readLock();
+  if (holder !== undefined) {
+    deps.report.error(
+      `refused: another release holds stack ${stack} (${holder}); nothing changed; if that release is no longer running, remove its lock with: pulumi stack tag rm ${RELEASE_LOCK_TAG} --stack ${stack}`,
+    );
+    return EXIT.refused;
+  }
+  await deps.workspace.writeLock(`${name} by ${deps.owner}`);
+  try {
+    return await run();
+  } finally {
+    await deps.workspace.writeLock(undefined);
+  }
 }
 
 async function status(deps: ReleaseDeps): Promise<ExitCode> {
@@ -183,9 +211,6 @@ async function deploy(command: DeployCommand, deps: ReleaseDeps): Promise<ExitCo
     throw new ReleaseConfigError(
       `\`--image\` must be a digest (<registry>/<repository>@sha256:<64 hex>) on stack prod, got ${command.image}`,
     );
-  }
-  if (await lockedBeforeStart(deps)) {
-    return EXIT.refused;
   }
   const previous = await readState(deps);
   const deployed = { version: command.version, image: command.image };
@@ -377,9 +402,6 @@ async function observe(
 
 async function promote(command: PromoteCommand, deps: ReleaseDeps): Promise<ExitCode> {
   const stack = deps.workspace.stackName;
-  if (await lockedBeforeStart(deps)) {
-    return EXIT.refused;
-  }
   const previous = await readState(deps);
   const idle = previous === undefined ? undefined : otherSlot(previous.live);
   const candidate = previous !== undefined && idle !== undefined ? previous[idle] : undefined;
@@ -477,9 +499,6 @@ async function rollbackAfterFailure(
  */
 async function rollback(deps: ReleaseDeps): Promise<ExitCode> {
   const stack = deps.workspace.stackName;
-  if (await lockedBeforeStart(deps)) {
-    return EXIT.refused;
-  }
   const previous = await readState(deps);
   if (previous === undefined) {
     deps.report.error(

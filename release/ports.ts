@@ -47,7 +47,17 @@ export interface ReleaseWorkspace {
   readVerified(): Promise<string | undefined>;
   /** Sets (or, with `undefined`, clears) the verified marker. */
   writeVerified(marker: string | undefined): Promise<void>;
+  /** Who holds the release lock (taken for a whole command, pauses included), or `undefined`. */
+  readLock(): Promise<string | undefined>;
+  /** Takes the release lock for `holder`, or releases it with `undefined`. */
+  writeLock(holder: string | undefined): Promise<void>;
 }
+
+/**
+ * The stack tag that holds the release lock. Pulumi's own lock covers one `up` only; a promotion
+ * pauses between its `up`s, and another release must not change the stack in those pauses.
+ */
+export const RELEASE_LOCK_TAG = "chatbot:release-lock";
 
 /** The result of one HTTP GET. */
 export interface HttpResult {
@@ -152,4 +162,6 @@ export interface ReleaseDeps {
   readonly clock: Clock;
   readonly report: Reporter;
   readonly policy: ReleasePolicy;
+  /** Who runs the command (`user@host pid 123`, or the workflow run): written into the lock. */
+  readonly owner: string;
 }

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { ConfigMap, OutputMap, TagMap, UpdateSummary } from "@pulumi/pulumi/automation";
 import {
@@ -13,8 +14,8 @@ import {
   requestsQuery,
 } from "../../release/azure";
 import { FetchHttpChecker } from "../../release/http";
-import { main, REPO_ROOT } from "../../release/main";
-import { StackLockedError } from "../../release/ports";
+import { main, releaseOwner, REPO_ROOT } from "../../release/main";
+import { RELEASE_LOCK_TAG, StackLockedError } from "../../release/ports";
 import { RELEASE_CONFIG_KEY } from "../../release/state";
 import { BLUE_ONLY, FakeBudget, FakeHttp, FakeReadiness } from "./fakes";
 
@@ -180,6 +181,27 @@ describe("release Automation API workspace", () => {
     stack.history = [];
     assert.equal(await workspace.updateInProgress(), false);
     assert.deepEqual(stack.calls[0], ["history", 1]);
+  });
+
+  it("keeps the release lock in a stack tag", async () => {
+    // given a stack without the lock
+    const stack = new FakeStack();
+    const workspace = new AutomationReleaseWorkspace(stack.asStack(), OPTIONS);
+
+    // when the lock is read, taken and released
+    const before = await workspace.readLock();
+    await workspace.writeLock("deploy by ci");
+    stack.tags = { [RELEASE_LOCK_TAG]: "deploy by ci" };
+    const held = await workspace.readLock();
+    await workspace.writeLock(undefined);
+
+    // then
+    assert.equal(before, undefined);
+    assert.equal(held, "deploy by ci");
+    assert.deepEqual(stack.calls, [
+      ["setTag", "chatbot:release-lock", "deploy by ci"],
+      ["removeTag", "chatbot:release-lock"],
+    ]);
   });
 
   it("keeps the verified marker in a stack tag", async () => {
@@ -403,6 +425,20 @@ describe("release main", () => {
     assert.deepEqual(opened, ["org/staging", REPO_ROOT]);
     assert.equal(REPO_ROOT, path.resolve(__dirname, "..", ".."));
     assert.equal(io.out[0], "stack org/staging: live blue, latest blue");
+  });
+
+  it("names the workflow run, or user@host and pid, as the lock owner", () => {
+    // given a GitHub Actions environment, then none
+    const ci = releaseOwner({
+      GITHUB_RUN_ID: "991",
+      GITHUB_REPOSITORY: "acme/chatbot-platform",
+      GITHUB_SERVER_URL: "https://github.com",
+    });
+    const local = releaseOwner({});
+
+    // then
+    assert.equal(ci, "https://github.com/acme/chatbot-platform/actions/runs/991");
+    assert.equal(local, `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`);
   });
 
   it("fails with exit 1 when the stack cannot be opened", async () => {

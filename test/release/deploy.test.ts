@@ -85,6 +85,8 @@ describe("release deploy", () => {
     );
     assert.deepEqual(h.http.requests, [`${GREEN_URL}/health`, `${GREEN_URL}/ready`]);
     assert.equal(h.workspace.verified, "green:3f2a9c1");
+    assert.deepEqual(h.workspace.upLocks, ["deploy by ci run 42"]);
+    assert.deepEqual(h.workspace.locks, ["deploy by ci run 42", undefined]);
     assert.equal(
       h.out[h.out.length - 1],
       "deployed 3f2a9c1 to green: verified at 0% traffic; live stays blue (1.4.2); next: npm run release -- promote --stack prod",
@@ -296,6 +298,7 @@ describe("release deploy", () => {
     // then
     assert.equal(code, EXIT.refused);
     assert.deepEqual(h.workspace.calls, []);
+    assert.deepEqual(h.workspace.locks, []);
     assert.deepEqual(h.err, [
       "refused: another update is in progress on stack prod (stack lock); nothing changed",
     ]);
@@ -412,5 +415,6 @@ describe("release deploy", () => {
       runRelease(deployCommand("1.5.0", DIGEST2), h.deps),
       /backend unreachable/,
     );
+    assert.equal(h.workspace.lock, undefined);
   });
 });

@@ -57,6 +57,12 @@ export class FakeWorkspace implements ReleaseWorkspace {
   /** Failures for the coming `up` calls, in order; `undefined` means success. */
   upFailures: (Error | undefined)[] = [];
   inProgress = false;
+  /** The release lock tag. */
+  lock: string | undefined = undefined;
+  /** Every lock change, in order (`undefined` = released). */
+  readonly locks: (string | undefined)[] = [];
+  /** The release lock as each `up` saw it. */
+  readonly upLocks: (string | undefined)[] = [];
 
   constructor(
     public release: unknown,
@@ -75,6 +81,7 @@ export class FakeWorkspace implements ReleaseWorkspace {
   async up(message: string): Promise<void> {
     this.calls.push(`up ${message}`);
     this.upConfigs.push(this.release);
+    this.upLocks.push(this.lock);
     const failure = this.upFailures.shift();
     if (failure !== undefined) {
       throw failure;
@@ -92,6 +99,13 @@ export class FakeWorkspace implements ReleaseWorkspace {
   async writeVerified(marker: string | undefined): Promise<void> {
     this.calls.push(`verified ${marker ?? "(cleared)"}`);
     this.verified = marker;
+  }
+  async readLock(): Promise<string | undefined> {
+    return this.lock;
+  }
+  async writeLock(holder: string | undefined): Promise<void> {
+    this.locks.push(holder);
+    this.lock = holder;
   }
 }
 
@@ -174,6 +188,7 @@ export function harness(
       clock: { sleep: async (ms) => void sleeps.push(ms) },
       report: { info: (line) => void out.push(line), error: (line) => void err.push(line) },
       policy: DEFAULT_POLICY,
+      owner: "ci run 42",
     },
     workspace,
     http,

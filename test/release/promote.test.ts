@@ -299,6 +299,68 @@ describe("release promote", () => {
     assert.equal(await runRelease(promoteCommand(), h.deps), EXIT.refused);
   });
 
+  it("holds the release lock through every step and pause, and releases it at the end", async () => {
+    // given green verified
+    const h = harness(new FakeWorkspace(BOTH, "green:1.5.0"));
+
+    // when promoted in steps
+    const code = await runRelease(promoteCommand([10, 100], 60_000), h.deps);
+
+    // then each up ran under the lock, taken once and released once
+    assert.equal(code, EXIT.ok);
+    assert.deepEqual(h.workspace.upLocks, ["promote by ci run 42", "promote by ci run 42"]);
+    assert.deepEqual(h.workspace.locks, ["promote by ci run 42", undefined]);
+  });
+
+  it("refuses a concurrent release that starts while a promotion pauses between steps", async () => {
+    // given a promotion of green in two steps, and a second release (a deploy) started in its pause
+    const workspace = new FakeWorkspace(BOTH, "green:1.5.0");
+    const h = harness(workspace);
+    const second = harness(workspace);
+    const secondCodes: number[] = [];
+    const deps = {
+      ...h.deps,
+      clock: {
+        sleep: async () => {
+          if (secondCodes.length === 0) {
+            const deploy = {
+              kind: "deploy" as const,
+              version: "1.6.0",
+              image: `acr.azurecr.io/chatbot-api@sha256:${"c".repeat(64)}`,
+              smokePaths: DEFAULT_SMOKE_PATHS,
+            };
+            secondCodes.push(await runRelease(deploy, second.deps));
+          }
+        },
+      },
+    };
+
+    // when promoted
+    const code = await runRelease(promoteCommand([10, 100], 30_000), deps);
+
+    // then the second release was refused without touching the stack, and the promotion finished
+    assert.deepEqual(secondCodes, [EXIT.refused]);
+    assert.deepEqual(second.err, [
+      "refused: another release holds stack prod (promote by ci run 42); nothing changed; if that release is no longer running, remove its lock with: pulumi stack tag rm chatbot:release-lock --stack prod",
+    ]);
+    assert.equal(code, EXIT.ok);
+    assert.deepEqual(workspace.upConfigs, [canary(10), PROMOTED]);
+    assert.equal(workspace.lock, undefined);
+  });
+
+  it("releases the lock after an automatic rollback", async () => {
+    // given the production URL fails after the final step
+    const http = new FakeHttp().answer(`${PROD_URL}/health`, HTTP_503);
+    const h = harness(new FakeWorkspace(BOTH, "green:1.5.0"), { http });
+
+    // when promoted
+    const code = await runRelease(promoteCommand(), h.deps);
+
+    // then
+    assert.equal(code, EXIT.checkFailed);
+    assert.deepEqual(h.workspace.locks, ["promote by ci run 42", undefined]);
+  });
+
   it("refuses a promote while another release holds the stack lock", async () => {
     // given an update in progress
     const workspace = new FakeWorkspace(BOTH, "green:1.5.0");
@@ -408,6 +470,25 @@ describe("release rollback", () => {
     assert.deepEqual(h.workspace.calls, []);
     assert.deepEqual(h.err, [
       "refused: nothing to roll back to on stack prod: the slot that is not live is empty; nothing changed",
+    ]);
+  });
+
+  it("refuses while another release holds the release lock, and changes nothing", async () => {
+    // given a release lock left by a running promotion
+    const workspace = new FakeWorkspace(PROMOTED);
+    workspace.lock = "promote by alice@laptop pid 7";
+    const h = harness(workspace);
+
+    // when rolled back
+    const code = await runRelease({ kind: "rollback" }, h.deps);
+
+    // then
+    assert.equal(code, EXIT.refused);
+    assert.deepEqual(h.workspace.calls, []);
+    assert.deepEqual(h.workspace.locks, []);
+    assert.equal(h.workspace.lock, "promote by alice@laptop pid 7");
+    assert.deepEqual(h.err, [
+      "refused: another release holds stack prod (promote by alice@laptop pid 7); nothing changed; if that release is no longer running, remove its lock with: pulumi stack tag rm chatbot:release-lock --stack prod",
     ]);
   });
 
