@@ -2,8 +2,8 @@
  * `npm run policy -- --stack <name> --file <state.json> [--json] [--policy-config <file>]`
  *
  * The same gate over an exported stack (`pulumi stack export`), for auditing what is deployed:
- * Analyze on each resource's inputs, AnalyzeStack on its outputs, like
- * `pulumi policy analyze --file`. `--stack` picks the environment's policy config
+ * Analyze on each resource's inputs, AnalyzeStack on its outputs, like `pulumi policy analyze`
+ * does over a stack's backend state. `--stack` picks the environment's policy config
  * (policy/config/<stack>.json). Exit 0: no mandatory violation; 1: a mandatory policy is violated;
  * 2: configuration error.
  */

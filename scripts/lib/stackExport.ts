@@ -1,7 +1,8 @@
 /**
  * Reads a `pulumi stack export` document (deployment version 3) into gate resources, the way
- * `pulumi policy analyze --file` does: Analyze sees each resource's inputs, AnalyzeStack its outputs,
- * and the provider comes from the state's provider reference (`<provider urn>::<id>`).
+ * `pulumi policy analyze` does with a stack's state: Analyze sees each resource's inputs,
+ * AnalyzeStack its outputs, and the provider comes from the state's provider reference
+ * (`<provider urn>::<id>`).
  * Encrypted secrets cannot be decrypted offline: they reach the policies as secrets holding the
  * string "[ciphertext]"; `--show-secrets` exports carry their plaintext.
  */
