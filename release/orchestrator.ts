@@ -433,7 +433,9 @@ async function promote(command: PromoteCommand, deps: ReleaseDeps): Promise<Exit
     await deps.workspace.writeRelease(next);
     const upFailed = await upOrRestore(deps, previous, `release: promote ${idle} to ${step}%`);
     if (upFailed !== undefined) {
-      return upFailed === EXIT.refused
+      // A lock at the first step changed nothing; after an applied step Azure still sends that
+      // step's traffic to the new slot, so put the original traffic back.
+      return upFailed === EXIT.refused && step === command.steps[0]
         ? upFailed
         : rollbackAfterFailure(previous, deps, step, EXIT.upFailed);
     }

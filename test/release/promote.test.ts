@@ -250,6 +250,25 @@ describe("release promote", () => {
     assert.equal(h.workspace.upConfigs.length, 1);
   });
 
+  it("rolls back when up hits the stack lock after a step was applied", async () => {
+    // given the 10% step applies, then a concurrent update holds the lock for the 100% step
+    const workspace = new FakeWorkspace(BOTH, "green:1.5.0");
+    workspace.upFailures = [undefined, new StackLockedError("[409] Conflict")];
+    const h = harness(workspace);
+
+    // when promoted in steps
+    const code = await runRelease(promoteCommand([10, 100], 30_000), h.deps);
+
+    // then the 10% canary does not stay behind a config that says 0%: one more up puts BOTH back
+    assert.equal(code, EXIT.upFailed);
+    assert.deepEqual(h.workspace.upConfigs, [canary(10), PROMOTED, BOTH]);
+    assert.deepEqual(h.workspace.release, BOTH);
+    assert.equal(
+      h.err[h.err.length - 1],
+      "rolled back automatically after the 100% step: blue (1.4.2) serves 100% of traffic",
+    );
+  });
+
   it("refuses a promote with no verified idle slot (deployed but not verified) and changes nothing", async () => {
     // given green deployed but its smoke check failed (no marker)
     const h = harness(new FakeWorkspace(BOTH));
