@@ -177,7 +177,7 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
     for (const secret of missingSecrets) {
       pulumi.log.warn(
         `Key Vault secret "${secret.secretName}" (env ${secret.envName}) has no value in this stack's config; ` +
-          `the app references it and its revision cannot start until it exists. Create it with: ` +
+          `the app references it, and Azure refuses to create or update the Container App until it exists. Create it with: ` +
           `pulumi config set --secret --path 'secretValues.${secret.envName}' '<value>' --stack ${config.stack} && pulumi up --stack ${config.stack}`,
         this,
       );

@@ -303,7 +303,7 @@ describe("stacks: the committed stack files", () => {
 
   it("warns with the exact command that creates an unset app secret", () => {
     assert.deepStrictEqual(results.prod.warnings, [
-      "Key Vault secret \"openai-api-key\" (env OPENAI_API_KEY) has no value in this stack's config; the app references it and its revision cannot start until it exists. Create it with: pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' '<value>' --stack prod && pulumi up --stack prod",
+      "Key Vault secret \"openai-api-key\" (env OPENAI_API_KEY) has no value in this stack's config; the app references it, and Azure refuses to create or update the Container App until it exists. Create it with: pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' '<value>' --stack prod && pulumi up --stack prod",
     ]);
   });
 
@@ -512,6 +512,46 @@ describe("stacks: project file", () => {
       tsutils.loadTypeScriptCompilerOptions(path.join(ROOT, "tsconfig.json")).noCheck,
       true,
     );
+  });
+
+  it("targets, in the README's first-image commands, the registry and everything it needs", async () => {
+    // given the URNs the README's overview section passes to `pulumi up --target`
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const overview = readme.slice(
+      readme.indexOf("<!-- section: overview (owner: core) -->"),
+      readme.indexOf("<!-- /section: overview -->"),
+    );
+    const targets = [...overview.matchAll(/--target '([^']+)'/g)].map((match) => match[1]);
+    // when the dev stack runs with the image build the README sets up
+    const result = await runStack("dev", {
+      imageBuild: { context: "app" },
+      release: { live: "blue", blue: { version: "1.4.2" } },
+    });
+    // then they are the engine's URNs (the type chain of every ancestor; the mocks keep only the
+    // parent's type) of the registry, its ancestors and its dependencies, transitively
+    const byUrn = new Map(result.resources.map((resource) => [resource.urn, resource]));
+    const typeChain = (resource: SimulatedResource): string => {
+      const parent = byUrn.get(resource.parent);
+      return parent === undefined ? resource.type : `${typeChain(parent)}$${resource.type}`;
+    };
+    const engineUrn = (resource: SimulatedResource) =>
+      `urn:pulumi:dev::chatbot-platform::${typeChain(resource)}::${resource.name}`;
+    const needed = new Set<SimulatedResource>([
+      findResource(result, "azure-native:containerregistry:Registry", "chatbot-registry-acr"),
+    ]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const resource of [...needed]) {
+        for (const urn of [resource.parent, ...resource.options.dependencies]) {
+          const other = byUrn.get(urn);
+          if (other !== undefined && !needed.has(other)) {
+            needed.add(other);
+            grew = true;
+          }
+        }
+      }
+    }
+    assert.deepStrictEqual([...targets].sort(), [...needed].map(engineUrn).sort());
   });
 
   it("keeps secret values out of the committed stack files", () => {
