@@ -284,11 +284,10 @@ describe("stacks: the committed stack files", () => {
         "https://chatbot-api-staging.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
       blueLabelUrl:
         "https://chatbot-api-staging---blue.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
-      greenLabelUrl:
-        "https://chatbot-api-staging---green.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
+      greenLabelUrl: "",
       liveSlot: "blue",
       liveVersion: "1.4.2",
-      latestSlot: "green",
+      latestSlot: "blue",
       containerAppName: "chatbot-api-staging",
       resourceGroupName: "rg-chatbot-staging",
       keyVaultName: "kv-chatbot-stg-a1b2c3",
@@ -343,6 +342,15 @@ describe("stacks: the committed stack files", () => {
 });
 
 describe("stacks: release changes", () => {
+  /** Staging with 1.5.0 deployed to the idle green slot at 0% (blue live). */
+  function stagingWithGreen(): Record<string, unknown> {
+    return {
+      ...releaseOf(stackConfig("staging")),
+      latest: "green",
+      green: { version: "1.5.0", image: "chatbotregistry.azurecr.io/chatbot-api:1.5.0" },
+    };
+  }
+
   /** Every input of every resource except the Container App's traffic. */
   function everythingButTraffic(result: SimulationResult): Record<string, unknown> {
     return Object.fromEntries(
@@ -360,8 +368,8 @@ describe("stacks: release changes", () => {
 
   it("promoting (flipping live) changes only the Container App's traffic", async () => {
     // given the staging stack with green deployed at 0%
-    const release = releaseOf(stackConfig("staging"));
-    const before = await runStack("staging");
+    const release = stagingWithGreen();
+    const before = await runStack("staging", { release });
     // when live flips to green
     const after = await runStack("staging", { release: { ...release, live: "green" } });
     // then only the traffic differs
@@ -375,11 +383,16 @@ describe("stacks: release changes", () => {
       { revisionName: "chatbot-api-staging--v1-5-0", label: "green", weight: 100 },
     ]);
     assert.strictEqual(template(after).revisionSuffix, "v1-5-0");
+    assert.strictEqual(
+      after.outputs.greenLabelUrl,
+      "https://chatbot-api-staging---green.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
+    );
+    assert.deepStrictEqual([after.outputs.liveSlot, after.outputs.liveVersion], ["green", "1.5.0"]);
   });
 
   it("rolling back (flipping live back) restores the original traffic exactly", async () => {
-    const release = releaseOf(stackConfig("staging"));
-    const before = await runStack("staging");
+    const release = stagingWithGreen();
+    const before = await runStack("staging", { release });
     await runStack("staging", { release: { ...release, live: "green" } });
     const rolledBack = await runStack("staging", { release: { ...release, live: "blue" } });
     assert.deepStrictEqual(traffic(rolledBack), traffic(before));
@@ -387,7 +400,7 @@ describe("stacks: release changes", () => {
   });
 
   it("sends the canary share to the slot that is not live", async () => {
-    const release = releaseOf(stackConfig("staging"));
+    const release = stagingWithGreen();
     const result = await runStack("staging", { release: { ...release, canaryPercent: 25 } });
     assert.deepStrictEqual(traffic(result), [
       { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 75 },
