@@ -30,6 +30,10 @@ function forStack(value: string, stack: string): string {
  */
 const KNOWN_FALSE_POSITIVE = /^undefined variable "vars"\. available variables are /;
 
+/** The Pulumi CLI the workflows install: the version of the pinned @pulumi/pulumi SDK. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PULUMI_VERSION: string = require("@pulumi/pulumi/package.json").version;
+
 describe("GitHub workflows", () => {
   const files = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
 
@@ -156,6 +160,7 @@ describe("pr.yml", () => {
       );
       assert.deepEqual(inputs, {
         command: "preview",
+        "pulumi-version": PULUMI_VERSION,
         "stack-name": `\${{ vars.PULUMI_ORG }}/chatbot-platform/${stack}`,
         "comment-on-pr": true,
         "edit-pr-comment": true,
@@ -183,6 +188,14 @@ describe("release.yml", () => {
       "promote",
       "rollback",
     ]);
+  });
+
+  it("installs the Pulumi CLI that matches the pinned SDK (the release command needs 3.203+)", () => {
+    const job = Object.values(doc.jobs as Record<string, { steps: { uses?: string }[] }>).find(
+      (j) => j.steps.some((s) => String(s.uses).startsWith("pulumi/actions@")),
+    );
+    const install = steps(job).find((s) => String(s.uses).startsWith("pulumi/actions@"));
+    assert.deepEqual(install.with, { "pulumi-version": PULUMI_VERSION });
   });
 
   it("serializes releases per stack with the same group as the stack's previews", () => {
