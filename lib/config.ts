@@ -67,6 +67,9 @@ export const POSTGRES_PASSWORD_SECRET = "postgres-admin-password";
 export const SECRET_NAME_PATTERN =
   /KEY|SECRET|PASSWORD|PASSWD|TOKEN|CONNECTION|CREDENTIAL|DATABASE_URL/i;
 
+/** What an error shows instead of a value that is (or probably is) a secret. */
+export const REDACTED = "[secret]";
+
 /** Every bad configuration value, reported together. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -549,9 +552,10 @@ function readApp(reader: Reader, value: Json, profile: AppProfile): AppSettings 
         "the name must be an environment variable name (letters, digits, '_')",
       );
     } else if (SECRET_NAME_PATTERN.test(name)) {
+      // The value is probably a real secret: never echo it into a terminal or CI log.
       reader.fail(
         `app.settings.${name}`,
-        setting,
+        REDACTED,
         `a secret-looking name must not hold a plain value; declare it in \`${PROJECT}:appSecrets\` and set it with \`pulumi config set --secret --path 'secretValues.${name}' <value>\``,
       );
     } else if (
@@ -732,7 +736,7 @@ function readSecrets(reader: Reader, declaredValue: Json, valuesValue: Json): Ap
       if (value !== undefined && (typeof value !== "string" || value === "")) {
         reader.fail(
           `secretValues.${envName}`,
-          "[secret]",
+          REDACTED,
           "expected a non-empty string (Key Vault rejects empty secrets)",
         );
       }
@@ -747,7 +751,7 @@ function readSecrets(reader: Reader, declaredValue: Json, valuesValue: Json): Ap
     if (!declared.includes(name)) {
       reader.fail(
         `secretValues.${name}`,
-        "[secret]",
+        REDACTED,
         `not declared in \`${PROJECT}:appSecrets\` (declared: ${list(declared)})`,
       );
     }
@@ -887,7 +891,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     if (secret.envName in app.settings) {
       reader.fail(
         `app.settings.${secret.envName}`,
-        app.settings[secret.envName],
+        REDACTED,
         `\`${secret.envName}\` is declared in \`${PROJECT}:appSecrets\` and reaches the app from Key Vault; remove the plain setting`,
       );
     }

@@ -349,17 +349,17 @@ describe("config: platform errors", () => {
     ]);
   });
 
-  it("fails when a plain setting has a secret-looking name", () => {
+  it("fails when a plain setting has a secret-looking name, without echoing the value", () => {
     assert.deepStrictEqual(problems(raw({ app: { settings: { OPENAI_API_KEY: "sk-live" } } })), [
-      "Invalid `chatbot-platform:app.settings.OPENAI_API_KEY`: received \"sk-live\"; a secret-looking name must not hold a plain value; declare it in `chatbot-platform:appSecrets` and set it with `pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' <value>`.",
+      "Invalid `chatbot-platform:app.settings.OPENAI_API_KEY`: received \"[secret]\"; a secret-looking name must not hold a plain value; declare it in `chatbot-platform:appSecrets` and set it with `pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' <value>`.",
     ]);
   });
 
-  it("fails when a plain setting has the name of a declared app secret", () => {
+  it("fails when a plain setting has the name of a declared app secret, without echoing the value", () => {
     assert.deepStrictEqual(
       problems(raw({ appSecrets: ["SENTRY_DSN"], app: { settings: { SENTRY_DSN: "https://x" } } })),
       [
-        'Invalid `chatbot-platform:app.settings.SENTRY_DSN`: received "https://x"; `SENTRY_DSN` is declared in `chatbot-platform:appSecrets` and reaches the app from Key Vault; remove the plain setting.',
+        'Invalid `chatbot-platform:app.settings.SENTRY_DSN`: received "[secret]"; `SENTRY_DSN` is declared in `chatbot-platform:appSecrets` and reaches the app from Key Vault; remove the plain setting.',
       ],
     );
   });
