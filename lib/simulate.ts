@@ -14,6 +14,8 @@ import { PROJECT } from "./config";
 /** What the SDK sent to the engine for one resource. */
 export interface SimulatedResource {
   urn: string;
+  /** The id the mocks gave the resource ("" for components and unknown ids). */
+  id: string;
   type: string;
   name: string;
   custom: boolean;
@@ -308,6 +310,7 @@ interface RegisterRequest {
 
 interface RegisterResponse {
   getUrn(): string;
+  getId(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   setObject(value: unknown): void;
 }
@@ -439,6 +442,7 @@ function record(req: RegisterRequest, response: RegisterResponse): SimulatedReso
   const timeouts = req.getCustomtimeouts();
   return {
     urn: response.getUrn(),
+    id: response.getId(),
     type: req.getType(),
     name: req.getName(),
     custom: req.getCustom(),

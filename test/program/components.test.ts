@@ -75,11 +75,11 @@ describe("PrivateNetwork", () => {
       "azure-native:privatedns:VirtualNetworkLink",
       "net-postgres-dns-link",
     );
-    assert.deepStrictEqual(link.inputs.virtualNetwork, {
-      id:
-        vnet.outputs.id ??
-        `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.network/VirtualNetwork/vnet-test`,
-    });
+    assert.strictEqual(
+      vnet.id,
+      `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.network/VirtualNetwork/vnet-test`,
+    );
+    assert.deepStrictEqual(link.inputs.virtualNetwork, { id: vnet.id });
     assert.strictEqual(link.inputs.registrationEnabled, false);
   });
 

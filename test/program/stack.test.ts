@@ -129,7 +129,7 @@ describe("stacks: the committed stack files", () => {
     const vnet = findResource(prod, "azure-native:network:VirtualNetwork", "chatbot-network-vnet");
     const environment = findResource(prod, ENVIRONMENT, "chatbot-environment-env");
     assert.deepStrictEqual(environment.inputs.vnetConfiguration, {
-      infrastructureSubnetId: `${vnet.outputs.id ?? findId(prod, vnet)}/subnets/snet-container-apps`,
+      infrastructureSubnetId: `${vnet.id}/subnets/snet-container-apps`,
       internal: false,
     });
     assert.strictEqual(environment.inputs.zoneRedundant, true);
@@ -145,7 +145,7 @@ describe("stacks: the committed stack files", () => {
     );
     assert.strictEqual(
       (server.inputs.network as Record<string, unknown>).delegatedSubnetResourceId,
-      `${findId(prod, vnet)}/subnets/snet-postgres`,
+      `${vnet.id}/subnets/snet-postgres`,
     );
     const link = findResource(
       prod,
@@ -241,7 +241,7 @@ describe("stacks: the committed stack files", () => {
         ["database-url", "appinsights-connection-string", "openai-api-key"].map((name) => ({
           name,
           keyVaultUrl: `https://${vaultName}.vault.azure.net/secrets/${name}`,
-          identity: findId(result, identity),
+          identity: identity.id,
         })),
         stack,
       );
@@ -574,18 +574,3 @@ describe("stacks: project file", () => {
     }
   });
 });
-
-/** The id the mocks gave a resource. */
-function findId(result: SimulationResult, resource: SimulatedResource): string {
-  void result;
-  const inputs = resource.inputs;
-  const group = String(inputs.resourceGroupName);
-  const [, module, kind] = resource.type.split(":");
-  const name = Object.entries(inputs).find(
-    ([key, value]) =>
-      typeof value === "string" &&
-      key !== "resourceGroupName" &&
-      (/Name$/.test(key) || key === "resourceName"),
-  )?.[1];
-  return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${group}/providers/Microsoft.${module}/${kind}/${String(name)}`;
-}
