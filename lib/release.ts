@@ -90,22 +90,3 @@ export function computeTraffic(release: Release, appName: string): TrafficEntry[
   }
   return entries;
 }
-
-/** Promote: the idle slot becomes live. The release must hold a version in the idle slot. */
-export function promote(release: Release): Release {
-  const target = otherSlot(release.live);
-  if (release[target] === undefined) {
-    throw new Error(`cannot promote: slot \`${target}\` holds no version`);
-  }
-  return { ...release, live: target };
-}
-
-/** Roll back: the previous slot becomes live again (the same traffic change as a promotion). */
-export function rollback(release: Release): Release {
-  return promote(release);
-}
-
-/** The slot a new version goes into: the one that is not live. */
-export function idleSlot(release: Release): Slot {
-  return otherSlot(release.live);
-}
