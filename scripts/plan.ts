@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer, ROOT_DIR, StackContext } from "./lib/analyzer";
-import { EXIT_CONFIG_ERROR, Io, parseArgs, processIo, UsageError } from "./lib/cli";
+import { EXIT_CONFIG_ERROR, Io, parseArgs, processIo, runAsMain, UsageError } from "./lib/cli";
 import { gateAndReport, loadPolicyConfig, ServerSource, startPack } from "./lib/gateCommand";
 import { plannedResource } from "./lib/report";
 import { fromSimulation } from "./lib/simulation";
@@ -116,14 +116,4 @@ export async function plan(
   }
 }
 
-/* c8 ignore start -- the command-line entry point; tests call the function */
-if (require.main === module) {
-  plan(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 3;
-    },
-  );
-}
-/* c8 ignore stop */
+runAsMain(module, plan);

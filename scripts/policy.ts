@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer, ROOT_DIR, StackContext } from "./lib/analyzer";
-import { EXIT_CONFIG_ERROR, Io, parseArgs, processIo, UsageError } from "./lib/cli";
+import { EXIT_CONFIG_ERROR, Io, parseArgs, processIo, runAsMain, UsageError } from "./lib/cli";
 import { gateAndReport, loadPolicyConfig, ServerSource, startPack } from "./lib/gateCommand";
 import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource } from "./lib/report";
@@ -79,14 +79,4 @@ export async function policy(
   }
 }
 
-/* c8 ignore start -- the command-line entry point; tests call the function */
-if (require.main === module) {
-  policy(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 3;
-    },
-  );
-}
-/* c8 ignore stop */
+runAsMain(module, policy);

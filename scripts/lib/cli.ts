@@ -52,3 +52,22 @@ export function parseArgs(
   }
   return result;
 }
+
+/* c8 ignore start -- the command-line entry point; tests call the commands directly */
+/**
+ * Runs `command` with the process arguments when `mod` is the entry point (`node scripts/plan.js`),
+ * setting the exit status; an unexpected error prints its stack and exits 3.
+ */
+export function runAsMain(mod: NodeModule, command: (argv: string[]) => Promise<number>): void {
+  if (require.main !== mod) {
+    return;
+  }
+  command(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}
+/* c8 ignore stop */
