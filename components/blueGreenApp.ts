@@ -1,7 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
-import { MAX_CONTAINER_APP_NAME_LENGTH } from "../lib/naming";
-import { computeTraffic, Release, SLOTS, Slot } from "../lib/release";
+import { GENERATION_TAG } from "../lib/guard";
+import { MAX_CONTAINER_APP_NAME_LENGTH, revisionName } from "../lib/naming";
+import {
+  computeTraffic,
+  latestSuffix,
+  Release,
+  SLOTS,
+  Slot,
+  templateFingerprint,
+} from "../lib/release";
+import { revisionTemplate, templateSpec } from "../lib/template";
+
+export { CONTAINER_NAME, MAX_PROBE_FAILURE_THRESHOLD } from "../lib/template";
 
 /** An environment variable the app reads from Key Vault. */
 export interface SecretReference {
@@ -28,8 +39,10 @@ export interface BlueGreenAppArgs {
   readonly registryLoginServer: pulumi.Input<string>;
   /** Key Vault URI (ending in '/') that holds every secret in `secrets`. */
   readonly keyVaultUri: pulumi.Input<string>;
-  /** The validated release: slots, live slot, latest slot, canary share. */
+  /** The validated release: slots, live slot, latest slot, canary share, generation. */
   readonly release: Release;
+  /** The stack name, for the release command a refused template change names. */
+  readonly stackName: string;
   /** Image of the `latest` slot: the revision this update describes. */
   readonly image: pulumi.Input<string>;
   /** vCPU per replica. */
@@ -54,12 +67,12 @@ export interface BlueGreenAppArgs {
    * Plain environment variables.
    * @default {}
    */
-  readonly settings?: Record<string, string>;
+  readonly settings?: Readonly<Record<string, string>>;
   /**
    * Environment variables read from Key Vault through the identity.
    * @default []
    */
-  readonly secrets?: SecretReference[];
+  readonly secrets?: readonly SecretReference[];
   /**
    * Resources the app must wait for: the identity's role assignments and the Key Vault secrets.
    * @default []
@@ -69,25 +82,24 @@ export interface BlueGreenAppArgs {
   readonly tags: Record<string, string>;
 }
 
-/** The largest `failureThreshold` Azure accepts on a Container App probe. */
-export const MAX_PROBE_FAILURE_THRESHOLD = 10;
-
-/** Name of the app's container. */
-export const CONTAINER_NAME = "chatbot-api";
-
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /**
  * The chatbot API as a Container App with revision-based blue/green (Microsoft's documented
- * pattern): Multiple revision mode, a revision per release version (`<app>--<suffix>`), labels
- * `blue` and `green` on the two slots' revisions, and traffic split by the release's live slot.
- * The template describes only the `latest` slot, so promoting or rolling back (changing `live`)
- * changes the traffic block and nothing else: no new revision.
+ * pattern): Multiple revision mode, one revision per deploy (`<app>--<slug>-<fingerprint>g<generation>`,
+ * see `lib/release.ts`), labels `blue` and `green` on the two slots' revisions, and traffic split
+ * by the release's live slot. The template describes only the `latest` slot, so promoting or
+ * rolling back (changing `live`) changes the traffic block and nothing else: no new revision. A
+ * config that changes a recorded revision's template is refused before any resource.
+ * The Container App carries the release generation as a tag: the program's guard (`lib/guard.ts`)
+ * refuses to apply an older release block.
  */
 export class BlueGreenApp extends pulumi.ComponentResource {
   public readonly appName: string;
   /** Production URL: traffic split by weight. */
   public readonly url: pulumi.Output<string>;
+  /** The name of the latest slot's revision (`<app>--<suffix>`). */
+  public readonly latestRevision: pulumi.Output<string>;
   /** Label URLs, `https://<app>---<label>.<domain>`; "" for a slot with no version. */
   public readonly labelUrls: Record<Slot, pulumi.Output<string>>;
 
@@ -113,23 +125,23 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         `\`release.latest\` is ${JSON.stringify(args.release.latest)}, a slot with no version`,
       );
     }
-    const traffic = computeTraffic(args.release, args.appName);
-
     const secrets = args.secrets ?? [];
-    const env = [
-      ...Object.entries(args.settings ?? {}).map(([envName, value]) => ({ name: envName, value })),
-      ...secrets.map((secret) => ({ name: secret.envName, secretRef: secret.secretName })),
-    ];
-    // Azure's probe limits: initialDelaySeconds 1-60, periodSeconds 1-240, failureThreshold 1-10.
-    // The startup probe allows 5 + 10 x 10 seconds for a cold start (model clients, migrations).
-    const probe = (type: "Liveness" | "Readiness" | "Startup", path: string) => ({
-      type,
-      httpGet: { path, port: args.targetPort, scheme: "HTTP" as const },
-      initialDelaySeconds: type === "Startup" ? 5 : 10,
-      periodSeconds: 10,
-      timeoutSeconds: 5,
-      failureThreshold: type === "Startup" ? MAX_PROBE_FAILURE_THRESHOLD : 3,
-    });
+    const spec = <I>(image: I) => templateSpec(args, image);
+    const suffixFor = (image: string): string =>
+      latestSuffix(
+        args.release,
+        args.appName,
+        templateFingerprint(revisionTemplate(spec(image))),
+        args.stackName,
+      );
+    // A plain image is checked now, before any resource; a built image once its digest is known.
+    const suffix: pulumi.Input<string> =
+      typeof args.image === "string"
+        ? suffixFor(args.image)
+        : pulumi.output(args.image).apply(suffixFor);
+    const traffic = pulumi
+      .output(suffix)
+      .apply((latest) => computeTraffic(args.release, args.appName, latest));
 
     const containerApp = new app.ContainerApp(
       `${name}-app`,
@@ -157,38 +169,16 @@ export class BlueGreenApp extends pulumi.ComponentResource {
             identity: args.identityId,
           })),
         },
-        template: {
-          revisionSuffix: latest.suffix,
-          containers: [
-            {
-              name: CONTAINER_NAME,
-              image: args.image,
-              resources: { cpu: args.cpu, memory: args.memory },
-              env,
-              probes: [
-                probe("Liveness", args.healthPath),
-                probe("Readiness", args.readyPath),
-                probe("Startup", args.healthPath),
-              ],
-            },
-          ],
-          scale: {
-            minReplicas: args.minReplicas,
-            maxReplicas: args.maxReplicas,
-            rules: [
-              {
-                name: "http-concurrency",
-                http: { metadata: { concurrentRequests: String(args.concurrentRequests) } },
-              },
-            ],
-          },
-        },
-        tags: args.tags,
+        template: { revisionSuffix: suffix, ...revisionTemplate(spec(args.image)) },
+        tags: { ...args.tags, [GENERATION_TAG]: String(args.release.generation) },
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );
 
     this.appName = args.appName;
+    this.latestRevision = pulumi
+      .output(suffix)
+      .apply((latest) => revisionName(args.appName, latest));
     this.url = pulumi.interpolate`https://${containerApp.name}.${args.defaultDomain}`;
     const labelUrl = (slot: Slot) =>
       args.release[slot] === undefined
@@ -199,6 +189,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
       url: this.url,
       blueLabelUrl: this.labelUrls.blue,
       greenLabelUrl: this.labelUrls.green,
+      latestRevision: this.latestRevision,
     });
   }
 }

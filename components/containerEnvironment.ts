@@ -40,6 +40,8 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
   /** The environment's default domain: label URLs are `https://<app>---<label>.<defaultDomain>`. */
   public readonly defaultDomain: pulumi.Output<string>;
   public readonly workspaceId: pulumi.Output<string>;
+  /** Log Analytics workspace id (customer id, a GUID): where the Logs query API reads. */
+  public readonly workspaceCustomerId: pulumi.Output<string>;
   /** Application Insights application id (for queries such as the release's error budget). */
   public readonly appInsightsAppId: pulumi.Output<string>;
   /** Application Insights connection string (a secret: it carries the instrumentation key). */
@@ -127,12 +129,14 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
     this.environmentId = environment.id;
     this.defaultDomain = environment.defaultDomain;
     this.workspaceId = workspace.id;
+    this.workspaceCustomerId = workspace.customerId;
     this.appInsightsAppId = insights.appId;
     this.appInsightsConnectionString = pulumi.secret(insights.connectionString);
     this.registerOutputs({
       environmentId: this.environmentId,
       defaultDomain: this.defaultDomain,
       workspaceId: this.workspaceId,
+      workspaceCustomerId: this.workspaceCustomerId,
       appInsightsAppId: this.appInsightsAppId,
     });
   }

@@ -4,6 +4,8 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as random from "@pulumi/random";
 import { MANAGED_SECRETS, PlatformConfig, POSTGRES_PASSWORD_SECRET, PROJECT } from "../lib/config";
 import { UNIQUE_SUFFIX_LENGTH } from "../lib/naming";
+import { latestSuffix, templateFingerprint } from "../lib/release";
+import { AppTemplateInput, revisionTemplate, templateSpec } from "../lib/template";
 import { BlueGreenApp } from "./blueGreenApp";
 import { ContainerEnvironment } from "./containerEnvironment";
 import { AppIdentity } from "./identity";
@@ -25,6 +27,10 @@ export interface PlatformOutputs {
   liveSlot: string;
   liveVersion: string;
   latestSlot: string;
+  /** The latest slot's revision (`<app>--<suffix>`): the release command records its suffix. */
+  latestRevision: pulumi.Output<string>;
+  /** The release generation this update applied (also the Container App's tag). */
+  releaseGeneration: number;
   containerAppName: string;
   resourceGroupName: pulumi.Output<string>;
   keyVaultName: pulumi.Output<string>;
@@ -33,6 +39,10 @@ export interface PlatformOutputs {
   registryLoginServer: pulumi.Output<string>;
   /** Application Insights application id: the release command reads the error budget from it. */
   appInsightsAppId: pulumi.Output<string>;
+  /** The subscription of the stack's resources (the release command's ARM calls use it). */
+  subscriptionId: pulumi.Output<string>;
+  /** Log Analytics workspace id (customer id): the release gates query the app's requests there. */
+  logAnalyticsWorkspaceId: pulumi.Output<string>;
   /** Key Vault secret names the app reads that this stack's config does not set. */
   missingSecrets: string[];
 }
@@ -50,6 +60,43 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
     const config = args.config;
     const { names, profile, tags, location } = config;
     const parent = { parent: this };
+    const release = config.release;
+    const latest = release[release.latest];
+
+    // The app's revision-scope settings. With a pinned image, a config that changes a deployed
+    // revision's template is refused here, before any resource (a built image is checked once its
+    // digest is known).
+    const appTemplate: AppTemplateInput = {
+      cpu: config.app.cpu,
+      memory: config.app.memory,
+      minReplicas: config.app.minReplicas,
+      maxReplicas: config.app.maxReplicas,
+      concurrentRequests: config.app.concurrentRequests,
+      targetPort: config.app.targetPort,
+      healthPath: config.app.healthPath,
+      readyPath: config.app.readyPath,
+      settings: {
+        ENVIRONMENT: config.environment,
+        SERVICE_NAME: tags.service,
+        ...config.app.settings,
+      },
+      secrets: [
+        { envName: "DATABASE_URL", secretName: MANAGED_SECRETS.DATABASE_URL },
+        {
+          envName: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+          secretName: MANAGED_SECRETS.APPLICATIONINSIGHTS_CONNECTION_STRING,
+        },
+        ...config.secrets.map(({ envName, secretName }) => ({ envName, secretName })),
+      ],
+    };
+    if (config.imageBuild === undefined && latest?.image !== undefined) {
+      latestSuffix(
+        release,
+        names.containerApp,
+        templateFingerprint(revisionTemplate(templateSpec(appTemplate, latest.image))),
+        config.stack,
+      );
+    }
 
     const client = authorization.getClientConfigOutput(parent);
     const group = new resources.ResourceGroup(
@@ -197,8 +244,6 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       parent,
     );
 
-    const release = config.release;
-    const latest = release[release.latest];
     const image =
       config.imageBuild === undefined || latest === undefined
         ? (latest?.image ?? "")
@@ -227,29 +272,10 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         registryLoginServer: registry.loginServer,
         keyVaultUri: vault.vaultUri,
         release,
+        stackName: config.stack,
         image,
-        cpu: config.app.cpu,
-        memory: config.app.memory,
-        minReplicas: config.app.minReplicas,
-        maxReplicas: config.app.maxReplicas,
-        concurrentRequests: config.app.concurrentRequests,
         maxInactiveRevisions: config.app.maxInactiveRevisions,
-        targetPort: config.app.targetPort,
-        healthPath: config.app.healthPath,
-        readyPath: config.app.readyPath,
-        settings: {
-          ENVIRONMENT: config.environment,
-          SERVICE_NAME: tags.service,
-          ...config.app.settings,
-        },
-        secrets: [
-          { envName: "DATABASE_URL", secretName: MANAGED_SECRETS.DATABASE_URL },
-          {
-            envName: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-            secretName: MANAGED_SECRETS.APPLICATIONINSIGHTS_CONNECTION_STRING,
-          },
-          ...config.secrets.map(({ envName, secretName }) => ({ envName, secretName })),
-        ],
+        ...appTemplate,
         // The first revision reads Key Vault and pulls from the registry: grants and secrets first,
         // and where the vault is private (prod), its endpoint and the DNS that resolves it in the VNet.
         dependsOn: [
@@ -271,6 +297,8 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       liveSlot: release.live,
       liveVersion: live?.version ?? "",
       latestSlot: release.latest,
+      latestRevision: app.latestRevision,
+      releaseGeneration: release.generation,
       containerAppName: app.appName,
       resourceGroupName,
       keyVaultName: vault.vaultName,
@@ -278,6 +306,8 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       postgresHost: postgres.host,
       registryLoginServer: registry.loginServer,
       appInsightsAppId: environment.appInsightsAppId,
+      logAnalyticsWorkspaceId: environment.workspaceCustomerId,
+      subscriptionId: client.subscriptionId,
       missingSecrets: missingSecrets.map((secret) => secret.secretName),
     };
     this.registerOutputs({ ...this.outputs, project: PROJECT });

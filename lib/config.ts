@@ -31,6 +31,7 @@ import {
   revisionSuffix,
   secretNameFor,
 } from "./naming";
+import { GATES_CONFIG_KEY, GateThresholds, parseGates } from "./gates";
 import { MAX_CANARY_PERCENT, Release, SLOTS, Slot, SlotRelease } from "./release";
 
 /** The Pulumi project name: the namespace of every config key. */
@@ -125,6 +126,8 @@ export interface PlatformConfig {
   readonly names: ResourceNames;
   readonly tags: Readonly<Record<string, string>>;
   readonly release: Release;
+  /** The release gates with this stack's overrides (`releaseGates`). */
+  readonly gates: GateThresholds;
   readonly app: AppSettings;
   readonly postgres: PostgresSettings;
   readonly secrets: readonly AppSecret[];
@@ -149,7 +152,14 @@ const KNOWN_KEYS = [
   "secretValues",
   "imageBuild",
   "network",
+  GATES_CONFIG_KEY,
 ];
+
+/**
+ * A revision suffix: lowercase letters, digits and single '-', starting with a letter, not ending
+ * in '-' (`--` separates the app name from the suffix in a revision name).
+ */
+const REVISION_SUFFIX_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 const POSTGRES_VERSIONS = ["15", "16", "17"];
 const STORAGE_SIZES_GB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767];
@@ -324,7 +334,7 @@ function readSlot(
     reader.fail(key, value, "expected an object with `version` and `image`");
     return undefined;
   }
-  reader.unknownKeys(value, key, ["version", "image"]);
+  reader.unknownKeys(value, key, ["version", "image", "revision"]);
   // `pulumi config set --path` stores a whole number as a number: accept it as that version.
   const version = Number.isSafeInteger(value.version) ? String(value.version) : value.version;
   let suffix: string | undefined;
@@ -332,29 +342,43 @@ function readSlot(
     reader.fail(
       `${key}.version`,
       version,
-      "expected a version of letters, digits, '.', '_', '+' and '-' that starts with a letter or digit (it becomes the revision suffix)",
+      "expected a version of letters, digits, '.', '_', '+' and '-' that starts with a letter or digit (it names the revision)",
     );
-  } else if (appName !== undefined) {
-    const name = revisionName(appName, suffix);
-    if (name.length > MAX_REVISION_NAME_LENGTH) {
+  }
+  let revision: string | undefined;
+  if (value.revision !== undefined) {
+    if (typeof value.revision !== "string" || !REVISION_SUFFIX_PATTERN.test(value.revision)) {
       reader.fail(
-        `${key}.version`,
-        version,
-        `the revision name \`${name}\` has ${name.length} characters and Azure allows ${MAX_REVISION_NAME_LENGTH}; use a shorter version (a 7-12 character commit hash works)`,
+        `${key}.revision`,
+        value.revision,
+        "expected the revision suffix the release command recorded: lowercase letters, digits and '-', starting with a letter",
       );
-      suffix = undefined;
+    } else if (
+      appName !== undefined &&
+      revisionName(appName, value.revision).length > MAX_REVISION_NAME_LENGTH
+    ) {
+      reader.fail(
+        `${key}.revision`,
+        value.revision,
+        `the revision name \`${revisionName(appName, value.revision)}\` is longer than the ${MAX_REVISION_NAME_LENGTH} characters Azure allows`,
+      );
+    } else {
+      revision = value.revision;
     }
   }
+  const recorded = revision === undefined ? {} : { revision };
   const image = value.image;
   if (image === undefined && imageOptional) {
-    return suffix === undefined ? undefined : { version: version as string, suffix };
+    return suffix === undefined ? undefined : { version: version as string, suffix, ...recorded };
   }
   let problem: string | undefined;
   if (typeof image !== "string" || (problem = imageProblem(image)) !== undefined) {
     reader.fail(`${key}.image`, image, problem ?? "expected an image reference string");
     return undefined;
   }
-  return suffix === undefined ? undefined : { version: version as string, image, suffix };
+  return suffix === undefined
+    ? undefined
+    : { version: version as string, image, suffix, ...recorded };
 }
 
 /**
@@ -392,7 +416,7 @@ function readRelease(
     reader.fail("release", value, "expected an object");
     return undefined;
   }
-  reader.unknownKeys(value, "release", ["live", "latest", "canaryPercent", ...SLOTS]);
+  reader.unknownKeys(value, "release", ["live", "latest", "canaryPercent", "generation", ...SLOTS]);
   const slots: Partial<Record<Slot, SlotRelease>> = {};
   const present: Slot[] = SLOTS.filter((slot) => value[slot] !== undefined && value[slot] !== null);
   const latestRaw = value.latest;
@@ -473,21 +497,18 @@ function readRelease(
     );
   }
 
-  if (
-    slots.blue !== undefined &&
-    slots.green !== undefined &&
-    slots.blue.suffix === slots.green.suffix
-  ) {
+  const generation = reader.number(value.generation, "release.generation", 0, 0, 1_000_000);
+  if (slots.blue?.revision !== undefined && slots.blue.revision === slots.green?.revision) {
     reader.fail(
-      "release.green.version",
-      slots.green.version,
-      `gives the revision suffix \`${slots.green.suffix}\`, the same as \`release.blue.version\` ${show(slots.blue.version)}; each slot needs its own version`,
+      "release.green.revision",
+      slots.green.revision,
+      "is the revision of `release.blue` as well; each slot holds its own revision",
     );
   }
   if (live === undefined || latest === undefined) {
     return undefined;
   }
-  return { live, latest, canaryPercent, ...slots };
+  return { live, latest, canaryPercent, generation, ...slots };
 }
 
 function readApp(reader: Reader, value: Json, profile: AppProfile): AppSettings {
@@ -879,6 +900,10 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     names.containerApp,
     imageBuild !== undefined,
   );
+  const gates = parseGates(reader.json(raw, GATES_CONFIG_KEY));
+  for (const problem of gates.problems) {
+    reader.fail(problem.key, problem.value, problem.expected);
+  }
   const app = readApp(reader, reader.json(raw, "app"), profile.app);
   const postgres = readPostgres(reader, reader.json(raw, "postgres"), profile.postgres);
   const secrets = readSecrets(
@@ -927,6 +952,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     names,
     tags: { environment, service: DEFAULTS.service, owner },
     release,
+    gates: gates.gates,
     app,
     postgres,
     secrets,

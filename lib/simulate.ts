@@ -250,6 +250,11 @@ function computedOutputs(
   }
 }
 
+/** An invoke failure as the engine reports it (a gRPC error whose `details` is the message). */
+export function invokeError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
 /** The mocks: realistic ids, names and computed outputs, and the two invokes the program makes. */
 export const azureMocks: pulumi.runtime.Mocks = {
   newResource(args) {
@@ -276,6 +281,12 @@ export const azureMocks: pulumi.runtime.Mocks = {
           subscriptionId: MOCK_SUBSCRIPTION,
           tenantId: MOCK_TENANT,
         };
+      case "azure-native:app:getContainerApp":
+        // Offline there is no deployed app: ARM's answer for a new stack. The SDK reports a failed
+        // invoke with the gRPC error's `details` as the message.
+        throw invokeError(
+          `ResourceNotFound: The Resource 'Microsoft.App/containerApps/${String(args.inputs.containerAppName)}' under resource group '${String(args.inputs.resourceGroupName)}' was not found.`,
+        );
       case "azure-native:operationalinsights:getSharedKeys":
         return {
           primarySharedKey: "mock-primary-shared-key",
@@ -350,7 +361,7 @@ async function serializeOutputs(
 }
 
 /** The program: `index.ts` exports a function that builds the stack and returns its outputs. */
-type Program = () => Record<string, unknown>;
+type Program = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 let running = false;
 
@@ -363,6 +374,8 @@ export async function simulateStack(args: {
   config: StackConfig;
   preview?: boolean;
   program?: Program;
+  /** Answers to invokes the offline mocks do not know (e.g. the deployed app, from a model). */
+  call?: (args: pulumi.runtime.MockCallArgs) => Promise<Record<string, unknown>> | undefined;
 }): Promise<SimulationResult> {
   if (running) {
     throw new Error("simulateStack is already running in this process; await the previous call");
@@ -372,8 +385,25 @@ export async function simulateStack(args: {
   const resources: SimulatedResource[] = [];
   const warnings: string[] = [];
   const originalWarn = pulumi.log.warn;
+  // An error thrown inside an `apply` that feeds a resource's inputs fails `pulumi up`; under the
+  // mock runtime it surfaces only as an unhandled rejection, so the simulation collects those.
+  const failures: Error[] = [];
+  const onRejection = (reason: unknown) => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    error.message = error.message.replace(/^(error serializing property "[^"]*": )+/, "");
+    failures.push(error);
+  };
+  process.on("unhandledRejection", onRejection);
   try {
-    await pulumi.runtime.setMocks(azureMocks, PROJECT, args.stack, preview);
+    const call = args.call;
+    const mocks: pulumi.runtime.Mocks =
+      call === undefined
+        ? azureMocks
+        : {
+            newResource: azureMocks.newResource,
+            call: (callArgs) => call(callArgs) ?? azureMocks.call(callArgs),
+          };
+    await pulumi.runtime.setMocks(mocks, PROJECT, args.stack, preview);
     pulumi.runtime.setAllConfig(args.config.config, args.config.secretKeys);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor };
@@ -394,9 +424,15 @@ export async function simulateStack(args: {
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = args.program ?? (require("../index") as Program);
-    const outputs = program();
+    const outputs = await program();
     const serialized = await serializeOutputs(outputs);
     await settle();
+    // Node reports an unhandled rejection after the microtasks of the turn that made it.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    if (failures.length > 0) {
+      throw failures[0];
+    }
     return {
       project: PROJECT,
       stack: args.stack,
@@ -407,6 +443,7 @@ export async function simulateStack(args: {
       warnings,
     };
   } finally {
+    process.off("unhandledRejection", onRejection);
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
     running = false;
   }

@@ -12,6 +12,7 @@ import {
   PostgresArgs,
   PrivateNetwork,
 } from "../../components";
+import { SimulationResult } from "../../lib/simulate";
 import { findResource, inventory, runComponent, urnsOf } from "../helpers/simulation";
 
 const TAGS = { environment: "test", service: "chatbot-api", owner: "platform-team" };
@@ -533,8 +534,14 @@ describe("Postgres", () => {
 });
 
 describe("BlueGreenApp", () => {
-  const blue = { version: "1.4.2", image: "acr.azurecr.io/chatbot-api:1.4.2", suffix: "v1-4-2" };
+  const blue = {
+    version: "1.4.2",
+    image: "acr.azurecr.io/chatbot-api:1.4.2",
+    suffix: "v1-4-2",
+    revision: "v1-4-2-ad8b40g3",
+  };
   const green = { version: "1.5.0", image: "acr.azurecr.io/chatbot-api:1.5.0", suffix: "v1-5-0" };
+  /** Generation 4: blue live (recorded at generation 3), green just deployed as a 10% canary. */
   const base: BlueGreenAppArgs = {
     resourceGroupName: RG,
     location: "eastus2",
@@ -544,7 +551,8 @@ describe("BlueGreenApp", () => {
     identityId: "/identities/id",
     registryLoginServer: "acr.azurecr.io",
     keyVaultUri: "https://kv.vault.azure.net/",
-    release: { live: "blue", latest: "green", canaryPercent: 10, blue, green },
+    release: { live: "blue", latest: "green", canaryPercent: 10, generation: 4, blue, green },
+    stackName: "test",
     image: green.image,
     cpu: 1,
     memory: "2Gi",
@@ -559,13 +567,29 @@ describe("BlueGreenApp", () => {
     secrets: [{ envName: "OPENAI_API_KEY", secretName: "openai-api-key" }],
     tags: TAGS,
   };
+  /** The fingerprint of `base`'s template with green's image (release.test.ts pins the same). */
+  const GREEN_TEMPLATE = "bcec72";
+
+  function appOf(result: SimulationResult) {
+    return findResource(result, "azure-native:app:ContainerApp", "api-app");
+  }
+
+  function suffixOf(result: SimulationResult): unknown {
+    return (appOf(result).inputs.template as Record<string, unknown>).revisionSuffix;
+  }
+
+  function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+  }
 
   it("describes the latest slot's revision and splits traffic by the live slot", async () => {
+    // when
     let outputs: BlueGreenApp | undefined;
     const result = await runComponent(() => {
       outputs = new BlueGreenApp("api", base);
     });
-    const app = findResource(result, "azure-native:app:ContainerApp", "api-app");
+    // then
+    const app = appOf(result);
     assert.strictEqual(app.inputs.containerAppName, "chatbot-api-test");
     assert.strictEqual(app.inputs.environmentId, "/environments/cae");
     assert.strictEqual(app.inputs.workloadProfileName, "Consumption");
@@ -582,8 +606,8 @@ describe("BlueGreenApp", () => {
         targetPort: 8000,
         transport: "auto",
         traffic: [
-          { revisionName: "chatbot-api-test--v1-4-2", label: "blue", weight: 90 },
-          { revisionName: "chatbot-api-test--v1-5-0", label: "green", weight: 10 },
+          { revisionName: "chatbot-api-test--v1-4-2-ad8b40g3", label: "blue", weight: 90 },
+          { revisionName: "chatbot-api-test--v1-5-0-bcec72g4", label: "green", weight: 10 },
         ],
       },
       registries: [{ server: "acr.azurecr.io", identity: "/identities/id" }],
@@ -610,7 +634,7 @@ describe("BlueGreenApp", () => {
       failureThreshold: failures,
     });
     assert.deepStrictEqual(app.inputs.template, {
-      revisionSuffix: "v1-5-0",
+      revisionSuffix: "v1-5-0-bcec72g4",
       containers: [
         {
           name: "chatbot-api",
@@ -633,14 +657,96 @@ describe("BlueGreenApp", () => {
         rules: [{ name: "http-concurrency", http: { metadata: { concurrentRequests: "50" } } }],
       },
     });
-    const urls = await new Promise((resolve) =>
-      pulumi.all([outputs!.url, outputs!.labelUrls.blue, outputs!.labelUrls.green]).apply(resolve),
+    assert.deepStrictEqual(app.inputs.tags, { ...TAGS, "chatbot-release-generation": "4" });
+    const urls = await resolved(
+      pulumi.all([outputs!.url, outputs!.labelUrls.blue, outputs!.labelUrls.green]),
     );
     assert.deepStrictEqual(urls, [
       "https://chatbot-api-test.example.eastus2.azurecontainerapps.io",
       "https://chatbot-api-test---blue.example.eastus2.azurecontainerapps.io",
       "https://chatbot-api-test---green.example.eastus2.azurecontainerapps.io",
     ]);
+    assert.strictEqual(
+      await resolved(outputs!.latestRevision),
+      "chatbot-api-test--v1-5-0-bcec72g4",
+    );
+  });
+
+  it("keeps the latest slot's recorded revision while its template is unchanged", async () => {
+    // given green recorded at generation 2 with the template the args still give
+    const release = {
+      ...base.release,
+      green: { ...green, revision: `v1-5-0-${GREEN_TEMPLATE}g2` },
+    };
+    // when
+    const result = await runComponent(() => new BlueGreenApp("api", { ...base, release }));
+    // then the revision is the recorded one: no new revision
+    assert.strictEqual(suffixOf(result), "v1-5-0-bcec72g2");
+    assert.deepStrictEqual(
+      (
+        (appOf(result).inputs.configuration as Record<string, unknown>).ingress as Record<
+          string,
+          unknown
+        >
+      ).traffic,
+      [
+        { revisionName: "chatbot-api-test--v1-4-2-ad8b40g3", label: "blue", weight: 90 },
+        { revisionName: "chatbot-api-test--v1-5-0-bcec72g2", label: "green", weight: 10 },
+      ],
+    );
+  });
+
+  it("fails when a pinned image's template no longer matches the latest slot's recorded revision", async () => {
+    // given green recorded with another template
+    const release = { ...base.release, green: { ...green, revision: "v1-5-0-000000g2" } };
+    // when / then: refused before the Container App is registered
+    await assert.rejects(
+      runComponent(() => new BlueGreenApp("api", { ...base, release })),
+      {
+        name: "RevisionChangedError",
+        message:
+          "this configuration changes the revision template of slot green (10% of traffic): " +
+          "revision chatbot-api-test--v1-5-0-000000g2 was deployed with template 000000, the " +
+          "config now gives template bcec72 (an image, app setting, secret reference, CPU, " +
+          "memory, probe or scale change). Azure refuses a revision suffix reused with another " +
+          "template, and a template change must not move traffic by itself, so nothing was " +
+          "changed. Ship it as a new candidate in the idle slot: npm run release -- deploy " +
+          "--stack test --version 1.5.0 --image acr.azurecr.io/chatbot-api:1.5.0",
+      },
+    );
+  });
+
+  it("names a built image's revision once its digest is known", async () => {
+    // given green recorded with the template of the image the build produces
+    const release = { ...base.release, green: { ...green, revision: "v1-5-0-bcec72g2" } };
+    // when the image is an Output (a build's digest)
+    const result = await runComponent(
+      () => new BlueGreenApp("api", { ...base, release, image: pulumi.output(green.image) }),
+    );
+    // then
+    assert.strictEqual(suffixOf(result), "v1-5-0-bcec72g2");
+  });
+
+  it("fails when a built image's template no longer matches the latest slot's recorded revision", async () => {
+    // given green recorded with another template
+    const release = { ...base.release, green: { ...green, revision: "v1-5-0-000000g2" } };
+    // when the built image's digest resolves, then the update fails with the same refusal
+    await assert.rejects(
+      runComponent(
+        () => new BlueGreenApp("api", { ...base, release, image: pulumi.output(green.image) }),
+      ),
+      {
+        name: "RevisionChangedError",
+        message:
+          "this configuration changes the revision template of slot green (10% of traffic): " +
+          "revision chatbot-api-test--v1-5-0-000000g2 was deployed with template 000000, the " +
+          "config now gives template bcec72 (an image, app setting, secret reference, CPU, " +
+          "memory, probe or scale change). Azure refuses a revision suffix reused with another " +
+          "template, and a template change must not move traffic by itself, so nothing was " +
+          "changed. Ship it as a new candidate in the idle slot: npm run release -- deploy " +
+          "--stack test --version 1.5.0 --image acr.azurecr.io/chatbot-api:1.5.0",
+      },
+    );
   });
 
   it("gives an empty label URL to a slot with no version", async () => {
@@ -648,11 +754,11 @@ describe("BlueGreenApp", () => {
     await runComponent(() => {
       app = new BlueGreenApp("api", {
         ...base,
-        release: { live: "blue", latest: "blue", canaryPercent: 0, blue },
+        release: { live: "blue", latest: "blue", canaryPercent: 0, generation: 0, blue },
         image: blue.image,
       });
     });
-    assert.strictEqual(await new Promise((resolve) => app!.labelUrls.green.apply(resolve)), "");
+    assert.strictEqual(await resolved(app!.labelUrls.green), "");
   });
 
   it("fails when the app name is not a valid Container App name", async () => {
@@ -680,7 +786,7 @@ describe("BlueGreenApp", () => {
         () =>
           new BlueGreenApp("api", {
             ...base,
-            release: { live: "blue", latest: "green", canaryPercent: 0, blue },
+            release: { live: "blue", latest: "green", canaryPercent: 0, generation: 0, blue },
           }),
       ),
       { message: '`release.latest` is "green", a slot with no version' },

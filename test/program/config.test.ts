@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig, PlatformConfig, RawConfig } from "../../lib/config";
+import { DEFAULT_GATES, GATE_RANGES, GateThresholds } from "../../lib/gates";
 
 const BLUE = { version: "1.4.2", image: "acr.azurecr.io/chatbot-api:1.4.2" };
 const DIGEST = "a".repeat(64);
@@ -46,6 +47,7 @@ describe("config: valid values", () => {
       live: "blue",
       latest: "blue",
       canaryPercent: 0,
+      generation: 0,
       blue: { ...BLUE, suffix: "v1-4-2" },
     });
     assert.deepStrictEqual(
@@ -100,6 +102,7 @@ describe("config: valid values", () => {
       live: "blue",
       latest: "green",
       canaryPercent: 10,
+      generation: 0,
       blue: { ...BLUE, suffix: "v1-4-2" },
       green: { ...GREEN, suffix: "v3f2a9c1" },
     });
@@ -232,33 +235,11 @@ describe("config: release errors", () => {
       assert.deepStrictEqual(
         problems(raw({ release: { live: "blue", blue: { ...BLUE, version } } })),
         [
-          `Invalid \`chatbot-platform:release.blue.version\`: received ${JSON.stringify(version)}; expected a version of letters, digits, '.', '_', '+' and '-' that starts with a letter or digit (it becomes the revision suffix).`,
+          `Invalid \`chatbot-platform:release.blue.version\`: received ${JSON.stringify(version)}; expected a version of letters, digits, '.', '_', '+' and '-' that starts with a letter or digit (it names the revision).`,
         ],
       );
     });
   }
-
-  it("fails when the revision name would be longer than Azure allows", () => {
-    const sha = "0123456789abcdef0123456789abcdef01234567";
-    assert.deepStrictEqual(
-      problems(raw({ release: { live: "blue", blue: { ...BLUE, version: sha } } })),
-      [
-        `Invalid \`chatbot-platform:release.blue.version\`: received "${sha}"; the revision name \`chatbot-api-dev--v${sha}\` has 58 characters and Azure allows 54; use a shorter version (a 7-12 character commit hash works).`,
-      ],
-    );
-  });
-
-  it("fails when two slots would get the same revision suffix", () => {
-    const release = {
-      live: "blue",
-      latest: "green",
-      blue: BLUE,
-      green: { ...GREEN, version: "v1.4.2" },
-    };
-    assert.deepStrictEqual(problems(raw({ release })), [
-      'Invalid `chatbot-platform:release.green.version`: received "v1.4.2"; gives the revision suffix `v1-4-2`, the same as `release.blue.version` "1.4.2"; each slot needs its own version.',
-    ]);
-  });
 
   const images: [string, string][] = [
     [
@@ -295,7 +276,183 @@ describe("config: release errors", () => {
 
   it("fails when the release has a misspelt key", () => {
     assert.deepStrictEqual(problems(raw({ release: { live: "blue", blue: BLUE, gren: GREEN } })), [
-      `Invalid \`chatbot-platform:release.gren\`: received ${JSON.stringify(GREEN)}; not a known key; allowed keys: "live", "latest", "canaryPercent", "blue", "green".`,
+      `Invalid \`chatbot-platform:release.gren\`: received ${JSON.stringify(GREEN)}; not a known key; allowed keys: "live", "latest", "canaryPercent", "generation", "blue", "green".`,
+    ]);
+  });
+});
+
+describe("config: release generation and recorded revisions", () => {
+  it("reads the generation and each slot's recorded revision", () => {
+    // given a release block the release command wrote after deploying green
+    const release = {
+      live: "blue",
+      latest: "green",
+      generation: 12,
+      blue: { ...BLUE, revision: "v1-4-2-3f9a2cg11" },
+      green: { ...GREEN, revision: "v3f2a9c1-0b1c2dg12" },
+    };
+    // when
+    const config = parse(raw({ release }));
+    // then
+    assert.deepStrictEqual(config.release, {
+      live: "blue",
+      latest: "green",
+      canaryPercent: 0,
+      generation: 12,
+      blue: { ...BLUE, suffix: "v1-4-2", revision: "v1-4-2-3f9a2cg11" },
+      green: { ...GREEN, suffix: "v3f2a9c1", revision: "v3f2a9c1-0b1c2dg12" },
+    });
+  });
+
+  it("reads a generation written as a string", () => {
+    const config = parse(raw({ release: { live: "blue", generation: "7", blue: BLUE } }));
+    assert.strictEqual(config.release.generation, 7);
+  });
+
+  it("accepts the same version in both slots: their revisions differ by template and generation", () => {
+    const release = {
+      live: "blue",
+      latest: "green",
+      blue: BLUE,
+      green: { ...GREEN, version: "1.4.2" },
+    };
+    assert.deepStrictEqual(parse(raw({ release })).release.green, {
+      ...GREEN,
+      version: "1.4.2",
+      suffix: "v1-4-2",
+    });
+  });
+
+  it("accepts a version too long for a revision name: the new revision's suffix shortens it", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const config = parse(raw({ release: { live: "blue", blue: { ...BLUE, version: sha } } }));
+    assert.deepStrictEqual(config.release.blue, { ...BLUE, version: sha, suffix: `v${sha}` });
+  });
+
+  it("accepts a recorded revision whose name is exactly 54 characters", () => {
+    // given chatbot-api-dev (15) + "--" (2) + 37
+    const revision = `v${"a".repeat(27)}-3f9a2cg1`;
+    const config = parse(raw({ release: { live: "blue", blue: { ...BLUE, revision } } }));
+    assert.strictEqual(config.release.blue?.revision, revision);
+  });
+
+  for (const generation of [-1, 1_000_001, 2.5, "next"]) {
+    it(`fails when the generation is ${JSON.stringify(generation)}`, () => {
+      assert.deepStrictEqual(problems(raw({ release: { live: "blue", generation, blue: BLUE } })), [
+        `Invalid \`chatbot-platform:release.generation\`: received ${JSON.stringify(generation)}; expected an integer from 0 to 1000000.`,
+      ]);
+    });
+  }
+
+  for (const revision of ["V1-4-2-3f9a2cg1", "1-4-2-3f9a2cg1", "v1-4-2-", "v1_4_2", "", 42]) {
+    it(`fails when a recorded revision is not a revision suffix: ${JSON.stringify(revision)}`, () => {
+      assert.deepStrictEqual(
+        problems(raw({ release: { live: "blue", blue: { ...BLUE, revision } } })),
+        [
+          `Invalid \`chatbot-platform:release.blue.revision\`: received ${JSON.stringify(revision)}; expected the revision suffix the release command recorded: lowercase letters, digits and '-', starting with a letter.`,
+        ],
+      );
+    });
+  }
+
+  it("fails when a recorded revision's name is longer than Azure allows", () => {
+    const revision = `v${"a".repeat(28)}-3f9a2cg1`;
+    assert.deepStrictEqual(
+      problems(raw({ release: { live: "blue", blue: { ...BLUE, revision } } })),
+      [
+        `Invalid \`chatbot-platform:release.blue.revision\`: received "${revision}"; the revision name \`chatbot-api-dev--${revision}\` is longer than the 54 characters Azure allows.`,
+      ],
+    );
+  });
+
+  it("fails when both slots record the same revision", () => {
+    const release = {
+      live: "blue",
+      latest: "green",
+      blue: { ...BLUE, revision: "v1-4-2-3f9a2cg3" },
+      green: { ...GREEN, revision: "v1-4-2-3f9a2cg3" },
+    };
+    assert.deepStrictEqual(problems(raw({ release })), [
+      'Invalid `chatbot-platform:release.green.revision`: received "v1-4-2-3f9a2cg3"; is the revision of `release.blue` as well; each slot holds its own revision.',
+    ]);
+  });
+});
+
+describe("config: release gates", () => {
+  it("applies the design's gates when the stack sets none", () => {
+    assert.deepStrictEqual(parse(raw()).gates, {
+      promoteMaxP95Ms: 500,
+      promoteMaxErrorRatePercent: 1,
+      rollbackErrorRatePercent: 5,
+      rollbackErrorRateWindowMinutes: 2,
+      rollbackP95Ms: 2000,
+      rollbackP95WindowMinutes: 5,
+      maxConsecutiveHealthFailures: 3,
+      minRequests: 50,
+      inconclusiveMaxWaitMinutes: 10,
+      ingestionLagMinutes: 3,
+      checkIntervalSeconds: 30,
+    });
+  });
+
+  it("every default lies within the range an override may take", () => {
+    for (const [key, range] of Object.entries(GATE_RANGES)) {
+      const value = DEFAULT_GATES[key as keyof GateThresholds];
+      assert.ok(value >= range.min && value <= range.max, `${key}: ${value}`);
+    }
+    assert.deepStrictEqual(Object.keys(GATE_RANGES), Object.keys(DEFAULT_GATES));
+  });
+
+  it("applies a stack's overrides, numbers written as strings included", () => {
+    const config = parse(
+      raw({ releaseGates: { minRequests: 200, promoteMaxP95Ms: "400", checkIntervalSeconds: 10 } }),
+    );
+    assert.deepStrictEqual(config.gates, {
+      ...DEFAULT_GATES,
+      minRequests: 200,
+      promoteMaxP95Ms: 400,
+      checkIntervalSeconds: 10,
+    });
+  });
+
+  it("fails when an override names an unknown gate", () => {
+    assert.deepStrictEqual(problems(raw({ releaseGates: { minRequest: 10 } })), [
+      "Invalid `chatbot-platform:releaseGates.minRequest`: received 10; unknown gate; allowed: promoteMaxP95Ms, promoteMaxErrorRatePercent, rollbackErrorRatePercent, rollbackErrorRateWindowMinutes, rollbackP95Ms, rollbackP95WindowMinutes, maxConsecutiveHealthFailures, minRequests, inconclusiveMaxWaitMinutes, ingestionLagMinutes, checkIntervalSeconds.",
+    ]);
+  });
+
+  const outOfRange: [string, unknown, string][] = [
+    ["rollbackErrorRatePercent", 150, "a number from 0 to 100"],
+    ["checkIntervalSeconds", 1, "a number from 5 to 600"],
+    ["minRequests", 0, "an integer from 1 to 1000000"],
+    ["minRequests", 2.5, "an integer from 1 to 1000000"],
+    ["maxConsecutiveHealthFailures", 3.5, "an integer from 1 to 100"],
+    ["promoteMaxP95Ms", "fast", "a number from 1 to 60000"],
+    ["ingestionLagMinutes", -1, "a number from 0 to 30"],
+  ];
+  for (const [key, value, range] of outOfRange) {
+    it(`fails when the gate ${key} is ${JSON.stringify(value)}`, () => {
+      assert.deepStrictEqual(problems(raw({ releaseGates: { [key]: value } })), [
+        `Invalid \`chatbot-platform:releaseGates.${key}\`: received ${JSON.stringify(value)}; expected ${range}.`,
+      ]);
+    });
+  }
+
+  it("fails when the promotion error rate is above the rollback error rate", () => {
+    assert.deepStrictEqual(problems(raw({ releaseGates: { promoteMaxErrorRatePercent: 6 } })), [
+      "Invalid `chatbot-platform:releaseGates.promoteMaxErrorRatePercent`: received 6; must not be above `rollbackErrorRatePercent` (5).",
+    ]);
+  });
+
+  it("fails when the rollback latency is lowered below the promotion latency", () => {
+    assert.deepStrictEqual(problems(raw({ releaseGates: { rollbackP95Ms: 400 } })), [
+      "Invalid `chatbot-platform:releaseGates.promoteMaxP95Ms`: received 500; must not be above `rollbackP95Ms` (400).",
+    ]);
+  });
+
+  it("fails when the gates are not an object of overrides", () => {
+    assert.deepStrictEqual(problems(raw({ releaseGates: [500] })), [
+      "Invalid `chatbot-platform:releaseGates`: received [500]; expected an object of overrides.",
     ]);
   });
 });
@@ -387,7 +544,7 @@ describe("config: platform errors", () => {
 
   it("fails when a key is not one of the project's", () => {
     assert.deepStrictEqual(problems(raw({ replicas: "3" })), [
-      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "release", "app", "postgres", "appSecrets", "secretValues", "imageBuild", "network".',
+      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "release", "app", "postgres", "appSecrets", "secretValues", "imageBuild", "network", "releaseGates".',
     ]);
   });
 

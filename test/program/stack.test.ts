@@ -3,16 +3,20 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { DEFAULTS } from "../../lib/config";
+import { GENERATION_TAG } from "../../lib/guard";
 import { SimulatedResource, SimulationResult } from "../../lib/simulate";
-import { simulateStack } from "../../lib/simulate";
 import {
+  appTemplate as template,
+  appTraffic as traffic,
   findResource,
+  newRevisionSuffix,
+  platformApp as app,
   releaseOf,
   resourcesOfType,
   ROOT,
+  runProgram,
   runStack,
   stackConfig,
-  withConfig,
 } from "../helpers/simulation";
 
 const APP = "azure-native:app:ContainerApp";
@@ -20,22 +24,8 @@ const SERVER = "azure-native:dbforpostgresql:Server";
 const VAULT = "azure-native:keyvault:Vault";
 const ENVIRONMENT = "azure-native:app:ManagedEnvironment";
 
-function app(result: SimulationResult): SimulatedResource {
-  return findResource(result, APP, "chatbot-api-app");
-}
-
-function template(result: SimulationResult): Record<string, unknown> {
-  return app(result).inputs.template as Record<string, unknown>;
-}
-
 function container(result: SimulationResult): Record<string, unknown> {
   return (template(result).containers as Record<string, unknown>[])[0];
-}
-
-function traffic(result: SimulationResult): unknown {
-  return (
-    (app(result).inputs.configuration as Record<string, unknown>).ingress as Record<string, unknown>
-  ).traffic;
 }
 
 describe("stacks: the committed stack files", () => {
@@ -278,6 +268,19 @@ describe("stacks: the committed stack files", () => {
     }
   });
 
+  it("names each stack's first revision after its version, template and generation", () => {
+    // A change of these fingerprints refuses every revision a stack has recorded (RevisionChangedError).
+    assert.deepStrictEqual(
+      Object.fromEntries(
+        Object.entries(results).map(([stack, result]) => [stack, template(result).revisionSuffix]),
+      ),
+      { dev: "v1-4-2-b3c449g0", staging: "v1-4-2-20d623g0", prod: "v1-4-2-201988g0" },
+    );
+    for (const result of Object.values(results)) {
+      assert.strictEqual(template(result).revisionSuffix, newRevisionSuffix(result, "v1-4-2", 0));
+    }
+  });
+
   it("exports the URLs, slots, vault, database host and registry", () => {
     assert.deepStrictEqual(results.staging.outputs, {
       productionUrl:
@@ -288,6 +291,8 @@ describe("stacks: the committed stack files", () => {
       liveSlot: "blue",
       liveVersion: "1.4.2",
       latestSlot: "blue",
+      latestRevision: "chatbot-api-staging--v1-4-2-20d623g0",
+      releaseGeneration: 0,
       containerAppName: "chatbot-api-staging",
       resourceGroupName: "rg-chatbot-staging",
       keyVaultName: "kv-chatbot-stg-a1b2c3",
@@ -295,6 +300,8 @@ describe("stacks: the committed stack files", () => {
       postgresHost: "psql-chatbot-staging-a1b2c3.postgres.database.azure.com",
       registryLoginServer: "acrchatbotstaginga1b2c3.azurecr.io",
       appInsightsAppId: "88888888-8888-8888-8888-888888888888",
+      subscriptionId: "00000000-0000-0000-0000-000000000000",
+      logAnalyticsWorkspaceId: "44444444-4444-4444-4444-444444444444",
       missingSecrets: ["openai-api-key"],
     });
     assert.strictEqual(results.dev.outputs.greenLabelUrl, "");
@@ -306,7 +313,7 @@ describe("stacks: the committed stack files", () => {
     ]);
   });
 
-  it("tags every taggable resource with environment, service and owner", () => {
+  it("tags every taggable resource with environment, service and owner, and the app with the release generation", () => {
     for (const [stack, result] of Object.entries(results)) {
       const untaggable = new Set([
         "azure-native:authorization:RoleAssignment",
@@ -318,9 +325,10 @@ describe("stacks: the committed stack files", () => {
         if (!resource.type.startsWith("azure-native:") || untaggable.has(resource.type)) {
           continue;
         }
+        const tags = { environment: stack, service: "chatbot-api", owner: "platform-team" };
         assert.deepStrictEqual(
           resource.inputs.tags,
-          { environment: stack, service: "chatbot-api", owner: "platform-team" },
+          resource.type === APP ? { ...tags, [GENERATION_TAG]: "0" } : tags,
           `${resource.type} ${resource.name}`,
         );
       }
@@ -351,8 +359,11 @@ describe("stacks: release changes", () => {
     };
   }
 
-  /** Every input of every resource except the Container App's traffic. */
-  function everythingButTraffic(result: SimulationResult): Record<string, unknown> {
+  /** Every input of every resource except the Container App's traffic (and generation tag). */
+  function everythingButTraffic(
+    result: SimulationResult,
+    keepGenerationTag = true,
+  ): Record<string, unknown> {
     return Object.fromEntries(
       result.resources.map((resource) => {
         const inputs = JSON.parse(JSON.stringify(resource.inputs)) as Record<string, unknown>;
@@ -360,6 +371,9 @@ describe("stacks: release changes", () => {
           delete (
             (inputs.configuration as Record<string, unknown>).ingress as Record<string, unknown>
           ).traffic;
+          if (!keepGenerationTag) {
+            delete (inputs.tags as Record<string, unknown>)[GENERATION_TAG];
+          }
         }
         return [resource.urn, { inputs, options: resource.options }];
       }),
@@ -372,22 +386,61 @@ describe("stacks: release changes", () => {
     const before = await runStack("staging", { release });
     // when live flips to green
     const after = await runStack("staging", { release: { ...release, live: "green" } });
-    // then only the traffic differs
+    // then only the traffic differs (blue keeps the name of a revision made before suffixes
+    // carried a fingerprint)
+    const green = `chatbot-api-staging--${newRevisionSuffix(before, "v1-5-0", 0)}`;
     assert.deepStrictEqual(everythingButTraffic(after), everythingButTraffic(before));
     assert.deepStrictEqual(traffic(before), [
       { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 100 },
-      { revisionName: "chatbot-api-staging--v1-5-0", label: "green", weight: 0 },
+      { revisionName: green, label: "green", weight: 0 },
     ]);
     assert.deepStrictEqual(traffic(after), [
       { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 0 },
-      { revisionName: "chatbot-api-staging--v1-5-0", label: "green", weight: 100 },
+      { revisionName: green, label: "green", weight: 100 },
     ]);
-    assert.strictEqual(template(after).revisionSuffix, "v1-5-0");
+    assert.strictEqual(template(after).revisionSuffix, template(before).revisionSuffix);
     assert.strictEqual(
       after.outputs.greenLabelUrl,
       "https://chatbot-api-staging---green.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
     );
     assert.deepStrictEqual([after.outputs.liveSlot, after.outputs.liveVersion], ["green", "1.5.0"]);
+  });
+
+  it("promoting as the release command does (generation bumped, revision recorded) keeps green's revision", async () => {
+    // given green deployed by the release command at generation 1, its revision then recorded
+    const deploy: Record<string, unknown> = { ...stagingWithGreen(), generation: 1 };
+    const deployed = await runStack("staging", { release: deploy });
+    const revision = String(template(deployed).revisionSuffix);
+    // when the promotion flips live and bumps the generation
+    const promoted = await runStack("staging", {
+      release: {
+        ...deploy,
+        generation: 2,
+        live: "green",
+        green: { ...(deploy.green as object), revision },
+      },
+    });
+    // then green's revision is the one deployed; traffic and the generation tag change, nothing else
+    assert.strictEqual(revision, newRevisionSuffix(deployed, "v1-5-0", 1));
+    assert.strictEqual(template(promoted).revisionSuffix, revision);
+    assert.deepStrictEqual(traffic(promoted), [
+      { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 0 },
+      { revisionName: `chatbot-api-staging--${revision}`, label: "green", weight: 100 },
+    ]);
+    assert.deepStrictEqual(
+      [app(deployed).inputs.tags, app(promoted).inputs.tags].map(
+        (tags) => (tags as Record<string, unknown>)[GENERATION_TAG],
+      ),
+      ["1", "2"],
+    );
+    assert.deepStrictEqual(
+      everythingButTraffic(promoted, false),
+      everythingButTraffic(deployed, false),
+    );
+    assert.deepStrictEqual(
+      [promoted.outputs.latestRevision, promoted.outputs.releaseGeneration],
+      [`chatbot-api-staging--${revision}`, 2],
+    );
   });
 
   it("rolling back (flipping live back) restores the original traffic exactly", async () => {
@@ -404,7 +457,11 @@ describe("stacks: release changes", () => {
     const result = await runStack("staging", { release: { ...release, canaryPercent: 25 } });
     assert.deepStrictEqual(traffic(result), [
       { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 75 },
-      { revisionName: "chatbot-api-staging--v1-5-0", label: "green", weight: 25 },
+      {
+        revisionName: `chatbot-api-staging--${newRevisionSuffix(result, "v1-5-0", 0)}`,
+        label: "green",
+        weight: 25,
+      },
     ]);
   });
 
@@ -416,13 +473,14 @@ describe("stacks: release changes", () => {
     const result = await runStack("prod", {
       release: { ...release, latest: "green", green: { version: "3f2a9c1", image } },
     });
-    // then
-    assert.strictEqual(template(result).revisionSuffix, "v3f2a9c1");
+    // then green's revision is named <version slug>-<template fingerprint>g<generation>
+    assert.strictEqual(template(result).revisionSuffix, "v3f2a9c1-72017fg0");
     assert.strictEqual(container(result).image, image);
     assert.deepStrictEqual(traffic(result), [
       { revisionName: "chatbot-api-prod--v1-4-2", label: "blue", weight: 100 },
-      { revisionName: "chatbot-api-prod--v3f2a9c1", label: "green", weight: 0 },
+      { revisionName: "chatbot-api-prod--v3f2a9c1-72017fg0", label: "green", weight: 0 },
     ]);
+    assert.strictEqual(result.outputs.latestRevision, "chatbot-api-prod--v3f2a9c1-72017fg0");
   });
 
   it("writes a secret set in stack config into Key Vault, and does not warn about it", async () => {
@@ -455,24 +513,9 @@ describe("stacks: release changes", () => {
 
   it("registers nothing when the config is invalid", async () => {
     // given the real program and a broken release
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../../index") as () => Record<string, unknown>;
-    let error: Error | undefined;
+    const release = { live: "purple", blue: { version: "1.4.2" } };
     // when it runs under the mocks
-    const result = await simulateStack({
-      stack: "prod",
-      config: withConfig(stackConfig("prod"), {
-        release: { live: "purple", blue: { version: "1.4.2" } },
-      }),
-      program: () => {
-        try {
-          return program();
-        } catch (err) {
-          error = err as Error;
-          return {};
-        }
-      },
-    });
+    const { result, error } = await runProgram("prod", { release });
     // then it threw a ConfigError before registering anything
     assert.strictEqual(error?.name, "ConfigError");
     assert.strictEqual(
