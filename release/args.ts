@@ -2,7 +2,8 @@
  * Command-line parsing for `npm run release -- <command> --stack <name> [options]`. Pure: returns
  * the command or throws `ReleaseConfigError` (exit code 2) naming the argument.
  */
-import { DEFAULT_SMOKE_PATHS, ReleaseCommand } from "./orchestrator";
+import { ReleaseCommand } from "./orchestrator";
+import { DEFAULT_SMOKE_PATHS } from "./ports";
 import { ReleaseConfigError, Slot } from "./state";
 
 /** The stacks of the project. */
@@ -14,7 +15,24 @@ export const USAGE = [
   "  deploy   --version <V> --image <I> [--slot blue|green] [--smoke-paths /health,/ready]",
   "  promote  [--steps 10,50,100] [--pause 2m] [--smoke-paths /health,/ready]",
   "  rollback",
+  "  deploy, promote and rollback also take [--wait-for-lock 30m]: wait for another release of",
+  "  the stack to finish instead of refusing",
+  "",
+  "exit codes: 0 done; 1 check failed (traffic back where it was); 2 usage; 3 refused, nothing",
+  "changed; 4 error or interruption (traffic back where it was); 5 putting traffic back failed",
+  "(the message names the command that finishes it)",
+  "",
+  "examples:",
+  "  npm run release -- status --stack staging",
+  "  npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",
+  "  npm run release -- promote --stack staging --steps 10,50,100 --pause 5m",
+  "  npm run release -- rollback --stack staging",
 ].join("\n");
+
+/** `--help` or `-h` anywhere: print the usage and exit 0. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
 
 /** Observation time between promotion steps: the error-rate window of the rollback triggers. */
 export const DEFAULT_PAUSE = "2m";
@@ -23,20 +41,22 @@ export const DEFAULT_PAUSE = "2m";
 export interface ParsedArgs {
   readonly stack: string;
   readonly command: ReleaseCommand;
+  /** How long to wait for another release's lock before refusing (`--wait-for-lock`). @default 0 */
+  readonly waitForLockMs: number;
 }
 
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   status: ["stack"],
-  deploy: ["stack", "version", "image", "slot", "smoke-paths"],
-  promote: ["stack", "steps", "pause", "smoke-paths"],
-  rollback: ["stack"],
+  deploy: ["stack", "version", "image", "slot", "smoke-paths", "wait-for-lock"],
+  promote: ["stack", "steps", "pause", "smoke-paths", "wait-for-lock"],
+  rollback: ["stack", "wait-for-lock"],
 };
 
 /** `90s`, `2m`, `0` -> milliseconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag = "--pause"): number {
   const match = /^(\d+)(s|m)?$/.exec(text);
   if (match === null) {
-    throw new ReleaseConfigError(`\`--pause\` must look like 90s or 2m, got ${text}`);
+    throw new ReleaseConfigError(`\`${flag}\` must look like 90s or 2m, got ${text}`);
   }
   return Number(match[1]) * (match[2] === "m" ? 60_000 : 1000);
 }
@@ -94,6 +114,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       `\`--stack\` must be one of ${STACKS.join(", ")} (optionally <org>/<stack>), got ${stack ?? "(none)"}`,
     );
   }
+  const waitForLockMs =
+    options["wait-for-lock"] === undefined
+      ? 0
+      : parseDuration(options["wait-for-lock"], "--wait-for-lock");
+  return { ...parseCommand(name, stack, options), waitForLockMs };
+}
+
+function parseCommand(
+  name: string,
+  stack: string,
+  options: Record<string, string>,
+): Omit<ParsedArgs, "waitForLockMs"> {
   switch (name) {
     case "deploy": {
       const { version, image, slot } = options;

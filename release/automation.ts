@@ -4,7 +4,7 @@
  */
 import type { Stack } from "@pulumi/pulumi/automation";
 import { RELEASE_LOCK_TAG, ReleaseWorkspace, StackLockedError } from "./ports";
-import { RELEASE_CONFIG_KEY, ReleaseConfigError, ReleaseState } from "./state";
+import { GATES_CONFIG_KEY, RELEASE_CONFIG_KEY, ReleaseConfigError, ReleaseState } from "./state";
 
 /** The stack tag a verified deploy leaves: `<slot>:<version>`. */
 export const VERIFIED_TAG = "chatbot:verified";
@@ -14,14 +14,20 @@ export type AutomationStack = Pick<
   Stack,
   | "getAllConfig"
   | "setAllConfigJson"
-  | "removeConfig"
   | "up"
   | "outputs"
   | "history"
   | "listTags"
   | "setTag"
   | "removeTag"
+  | "exportStack"
 >;
+
+/** The resource types a deploy updates: the Container App and the image it may build. */
+export const DEPLOY_TARGET_TYPES: readonly string[] = [
+  "azure-native:app:ContainerApp",
+  "docker:index/image:Image",
+];
 
 /** Where `up` prints and which policy pack it runs. */
 export interface AutomationOptions {
@@ -46,24 +52,26 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
   }
 
   async readRelease(): Promise<unknown> {
-    const entry = (await this.stack.getAllConfig())[RELEASE_CONFIG_KEY];
+    return this.readJson(RELEASE_CONFIG_KEY);
+  }
+
+  async readGates(): Promise<unknown> {
+    return this.readJson(GATES_CONFIG_KEY);
+  }
+
+  private async readJson(key: string): Promise<unknown> {
+    const entry = (await this.stack.getAllConfig())[key];
     if (entry === undefined) {
       return undefined;
     }
     try {
       return JSON.parse(entry.value);
     } catch {
-      throw new ReleaseConfigError(
-        `\`${RELEASE_CONFIG_KEY}\` must be a structured object, got ${entry.value}`,
-      );
+      throw new ReleaseConfigError(`\`${key}\` must be a structured object, got ${entry.value}`);
     }
   }
 
-  async writeRelease(release: ReleaseState | undefined): Promise<void> {
-    if (release === undefined) {
-      await this.stack.removeConfig(RELEASE_CONFIG_KEY);
-      return;
-    }
+  async writeRelease(release: ReleaseState): Promise<void> {
     // The format of `pulumi config --json`: `objectValue` keeps the block structured (numbers
     // stay numbers, a numeric commit hash stays a string), unlike `config set --path`.
     await this.stack.setAllConfigJson(
@@ -77,10 +85,16 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
     );
   }
 
-  async up(message: string): Promise<void> {
+  /**
+   * `pulumi up`; with `app`, `--target` the Container App and a built image (URNs read from the
+   * stack's state), so a deploy changes nothing else.
+   */
+  async up(message: string, target: "app" | "stack"): Promise<void> {
+    const targets = target === "app" ? await this.deployTargets() : undefined;
     try {
       await this.stack.up({
         message,
+        ...(targets === undefined ? {} : { target: targets, targetDependents: false }),
         policyPacks: [this.options.policyPack],
         policyPackConfigs: [this.options.policyPackConfig],
         onOutput: this.options.onOutput,
@@ -91,6 +105,19 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
       }
       throw err;
     }
+  }
+
+  private async deployTargets(): Promise<string[]> {
+    const state = (await this.stack.exportStack()).deployment as {
+      resources?: ReadonlyArray<{ urn: string; type: string }>;
+    };
+    const urns = (state.resources ?? [])
+      .filter((resource) => DEPLOY_TARGET_TYPES.includes(resource.type))
+      .map((resource) => resource.urn);
+    if (urns.length === 0) {
+      throw new Error("the stack's state has no Container App: run pulumi up for the stack first");
+    }
+    return urns;
   }
 
   async outputs(): Promise<Readonly<Record<string, string>>> {

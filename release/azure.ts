@@ -1,113 +1,188 @@
 /**
- * Azure reads for the release checks, through the Azure CLI (`az`), which CI logs in by OIDC
- * (`azure/login`). Thin: each builds one command and parses its JSON; the runner is injected.
+ * The Azure adapters of the release engine, on the Azure SDK for JavaScript: Container Apps through
+ * `@azure/arm-appcontainers` (ARM) and the gates' request telemetry through
+ * `@azure/monitor-query-logs` (the Log Analytics workspace's `AppRequests`), both authenticated by
+ * `@azure/identity`'s `DefaultAzureCredential` (OIDC in CI, `az login` locally, managed identity
+ * in Pulumi Deployments). Thin: each method is one SDK call and a mapping.
  */
-import { execFile } from "node:child_process";
-import { ErrorBudget, RequestSample, RevisionReadiness, RevisionRef, RevisionState } from "./ports";
+import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
+import type { ContainerApp, Revision } from "@azure/arm-appcontainers";
+import { LogsQueryClient } from "@azure/monitor-query-logs";
+import { GENERATION_TAG, deployedGeneration } from "../lib/guard";
+import { gateQuery } from "./gates";
+import {
+  AppInfo,
+  AppRef,
+  ContainerAppPort,
+  RequestStats,
+  RevisionInfo,
+  StatsQuery,
+  TelemetryPort,
+  TrafficWeight,
+} from "./ports";
 
-/** Runs a program with arguments and resolves with its standard output. */
-export type CommandRunner = (file: string, args: readonly string[]) => Promise<string>;
+/** The credential type the SDK clients take. */
+export type AzureCredential = ConstructorParameters<typeof ContainerAppsAPIClient>[0];
+/** Client options (endpoint, pipeline policies) as the SDK clients take them. */
+export type ArmClientOptions = NonNullable<ConstructorParameters<typeof ContainerAppsAPIClient>[2]>;
+export type LogsClientOptions = NonNullable<ConstructorParameters<typeof LogsQueryClient>[1]>;
 
-/** The real runner: `execFile`, no shell, 60 s timeout. */
-export const execRunner: CommandRunner = (file, args) =>
-  new Promise((resolve, reject) => {
-    execFile(
-      file,
-      [...args],
-      { timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) {
-          reject(
-            new Error(
-              `${file} ${args[0]} ${args[1] ?? ""} failed: ${stderr.trim() || err.message}`,
-            ),
-          );
-        } else {
-          resolve(stdout);
-        }
-      },
-    );
-  });
+function isNotFound(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 404;
+}
 
-/** `az containerapp revision show ... --query {provisioningState, runningState}`. */
-export class AzRevisionReadiness implements RevisionReadiness {
-  constructor(private readonly run: CommandRunner = execRunner) {}
+function revisionInfo(revision: Revision): RevisionInfo {
+  return {
+    name: revision.name ?? "",
+    active: revision.active ?? false,
+    provisioningState: revision.provisioningState ?? "Unknown",
+    runningState: revision.runningState ?? "Unknown",
+    replicas: revision.replicas ?? 0,
+    trafficWeight: revision.trafficWeight ?? 0,
+    ...(revision.provisioningError ? { provisioningError: revision.provisioningError } : {}),
+    ...(revision.createdTime ? { createdTime: new Date(revision.createdTime).getTime() } : {}),
+  };
+}
 
-  async state(ref: RevisionRef): Promise<RevisionState> {
-    const out = await this.run("az", [
-      "containerapp",
-      "revision",
-      "show",
-      "--name",
-      ref.appName,
-      "--resource-group",
+function appInfo(app: ContainerApp): AppInfo {
+  const generation = deployedGeneration(app.tags);
+  return {
+    ...(app.latestRevisionName ? { latestRevisionName: app.latestRevisionName } : {}),
+    ...(app.configuration?.ingress?.fqdn ? { fqdn: app.configuration.ingress.fqdn } : {}),
+    traffic: (app.configuration?.ingress?.traffic ?? []).map((entry) => ({
+      revisionName:
+        entry.revisionName ?? (entry.latestRevision ? (app.latestRevisionName ?? "") : ""),
+      weight: entry.weight ?? 0,
+      ...(entry.label ? { label: entry.label } : {}),
+    })),
+    ...(generation === undefined ? {} : { generation }),
+  };
+}
+
+/** Container Apps over ARM. */
+export class ArmContainerApps implements ContainerAppPort {
+  private readonly client: ContainerAppsAPIClient;
+
+  constructor(credential: AzureCredential, subscriptionId: string, options: ArmClientOptions = {}) {
+    this.client = new ContainerAppsAPIClient(credential, subscriptionId, options);
+  }
+
+  async getApp(ref: AppRef): Promise<AppInfo | undefined> {
+    try {
+      return appInfo(await this.client.containerApps.get(ref.resourceGroup, ref.appName));
+    } catch (err) {
+      if (isNotFound(err)) {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  async listRevisions(ref: AppRef): Promise<RevisionInfo[]> {
+    const revisions: RevisionInfo[] = [];
+    for await (const revision of this.client.containerAppsRevisions.listRevisions(
       ref.resourceGroup,
-      "--revision",
-      ref.revision,
-      "--query",
-      "{provisioningState: properties.provisioningState, runningState: properties.runningState}",
-      "--output",
-      "json",
-    ]);
-    const parsed = JSON.parse(out) as Partial<RevisionState>;
-    return {
-      provisioningState: parsed.provisioningState ?? "Unknown",
-      runningState: parsed.runningState ?? "Unknown",
-    };
+      ref.appName,
+    )) {
+      revisions.push(revisionInfo(revision));
+    }
+    return revisions;
+  }
+
+  async getRevision(ref: AppRef, revisionName: string): Promise<RevisionInfo | undefined> {
+    try {
+      return revisionInfo(
+        await this.client.containerAppsRevisions.getRevision(
+          ref.resourceGroup,
+          ref.appName,
+          revisionName,
+        ),
+      );
+    } catch (err) {
+      if (isNotFound(err)) {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * PATCH (JSON merge patch) of `configuration.ingress.traffic` and the generation tag. ARM
+   * replaces `tags` as a whole on PATCH, so the current tags are read first and kept.
+   */
+  async setTraffic(
+    ref: AppRef,
+    traffic: readonly TrafficWeight[],
+    generation: number,
+  ): Promise<void> {
+    const current = await this.client.containerApps.get(ref.resourceGroup, ref.appName);
+    await this.client.containerApps.update(ref.resourceGroup, ref.appName, {
+      location: current.location,
+      tags: { ...(current.tags ?? {}), [GENERATION_TAG]: String(generation) },
+      configuration: {
+        ingress: {
+          traffic: traffic.map((entry) => ({
+            revisionName: entry.revisionName,
+            weight: entry.weight,
+            ...(entry.label === undefined ? {} : { label: entry.label }),
+          })),
+        },
+      },
+    });
+  }
+
+  async activate(ref: AppRef, revisionName: string): Promise<void> {
+    await this.client.containerAppsRevisions.activateRevision(
+      ref.resourceGroup,
+      ref.appName,
+      revisionName,
+    );
+  }
+
+  async deactivate(ref: AppRef, revisionName: string): Promise<void> {
+    await this.client.containerAppsRevisions.deactivateRevision(
+      ref.resourceGroup,
+      ref.appName,
+      revisionName,
+    );
+  }
+
+  async restart(ref: AppRef, revisionName: string): Promise<void> {
+    await this.client.containerAppsRevisions.restartRevision(
+      ref.resourceGroup,
+      ref.appName,
+      revisionName,
+    );
   }
 }
 
-/**
- * The Application Insights query: requests of one revision (its replicas' role instance names
- * start with the revision name) over the last `windowMinutes`.
- */
-export function requestsQuery(revision: string, windowMinutes: number): string {
-  return [
-    "requests",
-    `| where timestamp > ago(${windowMinutes}m)`,
-    `| where cloud_RoleInstance startswith '${revision}'`,
-    "| summarize requests = count(), failed = countif(success == false), avgMs = avg(duration)",
-  ].join(" ");
-}
+/** The gate query on the workspace through the Logs query API. */
+export class LogsTelemetry implements TelemetryPort {
+  private readonly client: LogsQueryClient;
 
-interface QueryResult {
-  readonly tables: ReadonlyArray<{
-    readonly columns: ReadonlyArray<{ readonly name: string }>;
-    readonly rows: ReadonlyArray<ReadonlyArray<unknown>>;
-  }>;
-}
+  constructor(credential: AzureCredential, options: LogsClientOptions = {}) {
+    this.client = new LogsQueryClient(credential, options);
+  }
 
-/** `az monitor app-insights query` (extension `application-insights`). */
-export class AppInsightsErrorBudget implements ErrorBudget {
-  constructor(private readonly run: CommandRunner = execRunner) {}
-
-  async sample(appId: string, revision: string, windowMinutes: number): Promise<RequestSample> {
-    if (!/^[A-Za-z0-9-]+$/.test(revision)) {
-      throw new Error(`revision name ${revision} is not a valid Container App revision name`);
+  async requestStats(query: StatsQuery): Promise<RequestStats> {
+    const result = await this.client.queryWorkspace(query.workspaceId, gateQuery(query), {
+      startTime: new Date(query.fromMs),
+      endTime: new Date(query.toMs),
+    });
+    if (result.status !== "Success") {
+      // Partial data must never pass a gate.
+      throw new Error(`the Logs query returned partial results: ${result.partialError.message}`);
     }
-    const out = await this.run("az", [
-      "monitor",
-      "app-insights",
-      "query",
-      "--app",
-      appId,
-      "--analytics-query",
-      requestsQuery(revision, windowMinutes),
-      "--offset",
-      `${windowMinutes}m`,
-      "--output",
-      "json",
-    ]);
-    const table = (JSON.parse(out) as QueryResult).tables[0];
+    const table = result.tables[0];
     const row = table?.rows[0] ?? [];
-    const column = (name: string): number => {
-      const value = row[table?.columns.findIndex((c) => c.name === name) ?? -1];
-      return typeof value === "number" ? value : 0;
+    const column = (name: string): number | undefined => {
+      const value = row[table?.columnDescriptors.findIndex((c) => c.name === name) ?? -1];
+      return typeof value === "number" ? value : undefined;
     };
     return {
-      requests: column("requests"),
-      failedRequests: column("failed"),
-      averageDurationMs: column("avgMs"),
+      requests: column("requests") ?? 0,
+      failed: column("failed") ?? 0,
+      p95Ms: column("p95"),
     };
   }
 }

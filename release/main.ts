@@ -1,16 +1,29 @@
 /**
  * Entry point of `npm run release -- <status|deploy|promote|rollback> --stack <name> [...]`:
- * parses the command line, opens the stack with the Automation API and runs the orchestration.
+ * parses the command line, opens the stack with the Automation API, connects to Azure with the
+ * SDK and runs the engine. SIGINT and SIGTERM (a cancelled CI job) abort the engine, which puts
+ * traffic back before it exits.
  */
 import * as os from "node:os";
 import * as path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { DefaultAzureCredential } from "@azure/identity";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { parseArgs, USAGE } from "./args";
+import { parseArgs, USAGE, wantsHelp } from "./args";
 import { AutomationReleaseWorkspace, AutomationStack } from "./automation";
-import { AppInsightsErrorBudget, AzRevisionReadiness } from "./azure";
+import { ArmContainerApps, LogsTelemetry } from "./azure";
 import { FetchHttpChecker } from "./http";
 import { runRelease } from "./orchestrator";
-import { DEFAULT_POLICY, EXIT, ReleaseDeps, Reporter } from "./ports";
+import {
+  Clock,
+  ContainerAppPort,
+  DEFAULT_TIMINGS,
+  EXIT,
+  ReleaseDeps,
+  ReleaseWorkspace,
+  Reporter,
+  TelemetryPort,
+} from "./ports";
 import { ReleaseConfigError } from "./state";
 
 /** The repository root: the program's `Pulumi.yaml` and `Pulumi.<stack>.yaml` files. */
@@ -35,8 +48,44 @@ const consoleReporter: Reporter = {
   error: (line) => console.error(line),
 };
 
-/** What `main` wires by default; tests replace the parts that reach Pulumi, Azure or HTTP. */
-export type MainOverrides = Partial<Omit<ReleaseDeps, "workspace">> & { openStack?: OpenStack };
+/** Real time; a sleep ends early (rejecting) when the signal aborts. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal }),
+};
+
+/** The Azure ports for a subscription. */
+export interface AzurePorts {
+  readonly azure: ContainerAppPort;
+  readonly telemetry: TelemetryPort;
+}
+
+function sdkPorts(subscriptionId: string): AzurePorts {
+  const credential = new DefaultAzureCredential();
+  return {
+    azure: new ArmContainerApps(credential, subscriptionId),
+    telemetry: new LogsTelemetry(credential),
+  };
+}
+
+/** What `main` wires by default; tests and the drill replace the parts that reach out. */
+export interface MainOverrides {
+  readonly report?: Reporter;
+  readonly openWorkspace?: (stackName: string) => Promise<ReleaseWorkspace>;
+  readonly azurePorts?: (subscriptionId: string) => AzurePorts;
+  readonly deps?: Partial<Omit<ReleaseDeps, "workspace" | "azure" | "telemetry">>;
+}
+
+function automationWorkspace(stackName: string, onOutput: (line: string) => void) {
+  const short = stackName.slice(stackName.lastIndexOf("/") + 1);
+  return async (): Promise<ReleaseWorkspace> =>
+    new AutomationReleaseWorkspace(await selectStack(stackName, REPO_ROOT), {
+      stackName,
+      policyPack: path.join(REPO_ROOT, "policy"),
+      policyPackConfig: path.join(REPO_ROOT, "policy", "config", `${short}.json`),
+      onOutput,
+    });
+}
 
 /** Runs the command line and returns the exit code. */
 export async function main(
@@ -44,6 +93,10 @@ export async function main(
   overrides: MainOverrides = {},
 ): Promise<number> {
   const report = overrides.report ?? consoleReporter;
+  if (wantsHelp(argv)) {
+    report.info(USAGE);
+    return EXIT.ok;
+  }
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -55,28 +108,55 @@ export async function main(
     }
     throw err;
   }
-  const short = parsed.stack.slice(parsed.stack.lastIndexOf("/") + 1);
+  let workspace: ReleaseWorkspace;
+  let subscriptionId: string;
   try {
-    const stack = await (overrides.openStack ?? selectStack)(parsed.stack, REPO_ROOT);
-    const workspace = new AutomationReleaseWorkspace(stack, {
-      stackName: parsed.stack,
-      policyPack: path.join(REPO_ROOT, "policy"),
-      policyPackConfig: path.join(REPO_ROOT, "policy", "config", `${short}.json`),
-      onOutput: (line) => process.stdout.write(line),
-    });
+    workspace = await (
+      overrides.openWorkspace ??
+      ((name: string) => automationWorkspace(name, (line) => process.stdout.write(line))())
+    )(parsed.stack);
+    subscriptionId = (await workspace.outputs()).subscriptionId ?? "";
+  } catch (err) {
+    const message = (err as Error).message;
+    report.error(
+      /ENOENT|not found|command not found/i.test(message) && /pulumi/i.test(message)
+        ? `error: the Pulumi CLI is needed (https://www.pulumi.com/docs/iac/download-install/): ${message}`
+        : `error: cannot open stack ${parsed.stack}: ${message}`,
+    );
+    return EXIT.refused;
+  }
+  if (!/^[0-9a-f-]{36}$/i.test(subscriptionId)) {
+    report.error(
+      `refused: stack ${parsed.stack} exports no \`subscriptionId\`: run pulumi up --stack ${parsed.stack} once to add the output; nothing changed`,
+    );
+    return EXIT.refused;
+  }
+  const ports = (overrides.azurePorts ?? sdkPorts)(subscriptionId);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      report.error(`received ${signal}: stopping; traffic is put back before the command exits`);
+      controller.abort(new Error(signal));
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
     return await runRelease(parsed.command, {
       workspace,
-      http: overrides.http ?? new FetchHttpChecker(),
-      readiness: overrides.readiness ?? new AzRevisionReadiness(),
-      budget: overrides.budget ?? new AppInsightsErrorBudget(),
-      clock: overrides.clock ?? { sleep: (ms) => new Promise((done) => setTimeout(done, ms)) },
+      ...ports,
+      http: new FetchHttpChecker(),
+      clock: realClock,
       report,
-      policy: overrides.policy ?? DEFAULT_POLICY,
-      owner: overrides.owner ?? releaseOwner(),
+      timings: DEFAULT_TIMINGS,
+      owner: releaseOwner(),
+      signal: controller.signal,
+      lockWaitMs: parsed.waitForLockMs,
+      ...overrides.deps,
     });
-  } catch (err) {
-    report.error(`error: ${(err as Error).message}`);
-    return EXIT.checkFailed;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

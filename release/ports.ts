@@ -1,22 +1,25 @@
 /**
- * What the release orchestration needs from the outside world, as small interfaces. The real
- * implementations (`automation.ts`, `azure.ts`, `http.ts`) are thin; tests inject fakes.
+ * What the release engine needs from the outside world, as small typed ports. The real adapters
+ * (`automation.ts` for Pulumi, `azure.ts` for the Azure SDK, `http.ts` for label URLs) are thin;
+ * tests and `npm run drill` run the same engine against a local model of Azure.
  */
+import { GateThresholds } from "../lib/gates";
+import { Slot } from "../lib/release";
 import { ReleaseState } from "./state";
 
-/** Exit codes of `npm run release`. */
+/** Exit codes of `npm run release` (documented in the README). */
 export const EXIT = {
   /** Done. */
   ok: 0,
-  /** A check failed: the deploy was not verified, or a promotion was rolled back automatically. */
+  /** A check or gate failed. Traffic is where it was before the command (rolled back if it moved). */
   checkFailed: 1,
   /** Bad arguments or a malformed `release` block. Nothing changed. */
   usage: 2,
-  /** Refused (live slot, nothing verified, version already deployed, stack locked). Nothing changed. */
+  /** Refused before any change (live slot, nothing verified, stale stack file, locked, ...). */
   refused: 3,
-  /** `pulumi up` failed; the release config was restored. */
-  upFailed: 4,
-  /** The automatic rollback failed: a person must act (see the printed command). */
+  /** An error, timeout or interruption. Traffic is where it was before the command. */
+  errorRolledBack: 4,
+  /** Putting traffic back failed: traffic may still be split; the message names the command to finish. */
   rollbackFailed: 5,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -35,15 +38,21 @@ export interface ReleaseWorkspace {
   readonly stackName: string;
   /** The parsed JSON of `chatbot-platform:release`, or `undefined` when the key is not set. */
   readRelease(): Promise<unknown>;
-  /** Writes the release block into the stack config; `undefined` removes the key. */
-  writeRelease(release: ReleaseState | undefined): Promise<void>;
-  /** `pulumi up`; throws `StackLockedError` when another update holds the lock. */
-  up(message: string): Promise<void>;
+  /** Writes the release block into the stack config (`Pulumi.<stack>.yaml`). */
+  writeRelease(release: ReleaseState): Promise<void>;
+  /** The parsed JSON of `chatbot-platform:releaseGates`, or `undefined`. */
+  readGates(): Promise<unknown>;
+  /**
+   * `pulumi up` for a deploy: `app` limits it to the Container App (and the image it builds, if
+   * any); `stack` is the whole stack, for an app that does not exist yet. Throws
+   * `StackLockedError` when the stack is locked.
+   */
+  up(message: string, target: "app" | "stack"): Promise<void>;
   /** The stack outputs as strings. */
   outputs(): Promise<Readonly<Record<string, string>>>;
   /** True when the stack's history shows an update still in progress. */
   updateInProgress(): Promise<boolean>;
-  /** The verified marker (`<slot>:<version>`) a successful deploy leaves, or `undefined`. */
+  /** The verified marker (`<slot>:<revision name>`) a successful deploy leaves, or `undefined`. */
   readVerified(): Promise<string | undefined>;
   /** Sets (or, with `undefined`, clears) the verified marker. */
   writeVerified(marker: string | undefined): Promise<void>;
@@ -55,9 +64,92 @@ export interface ReleaseWorkspace {
 
 /**
  * The stack tag that holds the release lock. Pulumi's own lock covers one `up` only; a promotion
- * pauses between its `up`s, and another release must not change the stack in those pauses.
+ * pauses between its steps, and another release must not change the stack in those pauses.
  */
 export const RELEASE_LOCK_TAG = "chatbot:release-lock";
+
+/** The Container App a release works on. */
+export interface AppRef {
+  readonly resourceGroup: string;
+  readonly appName: string;
+}
+
+/** One entry of the app's traffic, as Azure reports it. */
+export interface TrafficWeight {
+  readonly revisionName: string;
+  readonly weight: number;
+  readonly label?: string;
+}
+
+/** What the release reads of the Container App. */
+export interface AppInfo {
+  /** The revision the last template write created. */
+  readonly latestRevisionName?: string;
+  /** `configuration.ingress.fqdn`: `<app>.<environment domain>`. */
+  readonly fqdn?: string;
+  readonly traffic: readonly TrafficWeight[];
+  /** The `chatbot-release-generation` tag. */
+  readonly generation?: number;
+}
+
+/** What the release reads of a revision. */
+export interface RevisionInfo {
+  /** `<app>--<suffix>`. */
+  readonly name: string;
+  readonly active: boolean;
+  /** Provisioning, Provisioned, Failed, Deprovisioning, Deprovisioned. */
+  readonly provisioningState: string;
+  /** Running, Processing, Stopped, Degraded, Failed, Unknown. */
+  readonly runningState: string;
+  readonly replicas: number;
+  readonly trafficWeight: number;
+  readonly provisioningError?: string;
+  /** Creation time (epoch ms), when Azure reports it. */
+  readonly createdTime?: number;
+}
+
+/** Container Apps through ARM (`@azure/arm-appcontainers`). */
+export interface ContainerAppPort {
+  /** The app, or `undefined` when it does not exist. */
+  getApp(ref: AppRef): Promise<AppInfo | undefined>;
+  listRevisions(ref: AppRef): Promise<RevisionInfo[]>;
+  /** A revision, or `undefined` when it does not exist (or was purged). */
+  getRevision(ref: AppRef, revisionName: string): Promise<RevisionInfo | undefined>;
+  /**
+   * One ARM write (PATCH, JSON merge patch) of the app's traffic and generation tag: no template,
+   * so no new revision.
+   */
+  setTraffic(ref: AppRef, traffic: readonly TrafficWeight[], generation: number): Promise<void>;
+  activate(ref: AppRef, revisionName: string): Promise<void>;
+  deactivate(ref: AppRef, revisionName: string): Promise<void>;
+  restart(ref: AppRef, revisionName: string): Promise<void>;
+}
+
+/** Request telemetry of one revision over a window. */
+export interface RequestStats {
+  /** Requests (sampling-weighted: `sum(itemCount)`). */
+  readonly requests: number;
+  readonly failed: number;
+  /** p95 server duration in ms; `undefined` without requests. */
+  readonly p95Ms: number | undefined;
+}
+
+/** One window of one revision's own requests, probes excluded. */
+export interface StatsQuery {
+  /** Log Analytics workspace id (customer id). */
+  readonly workspaceId: string;
+  readonly revisionName: string;
+  /** Window start and end (epoch ms; end exclusive). */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Request names that are probes, not users (`GET /health`). */
+  readonly excludeNames: readonly string[];
+}
+
+/** The Logs query API (`@azure/monitor-query-logs`). */
+export interface TelemetryPort {
+  requestStats(query: StatsQuery): Promise<RequestStats>;
+}
 
 /** The result of one HTTP GET. */
 export interface HttpResult {
@@ -74,40 +166,12 @@ export interface HttpChecker {
   get(url: string): Promise<HttpResult>;
 }
 
-/** Identifies one revision of the Container App. */
-export interface RevisionRef {
-  readonly resourceGroup: string;
-  readonly appName: string;
-  readonly revision: string;
-}
-
-/** What Azure reports for a revision (`properties.provisioningState` and `runningState`). */
-export interface RevisionState {
-  readonly provisioningState: string;
-  readonly runningState: string;
-}
-
-/** Reads a revision's state from Azure. */
-export interface RevisionReadiness {
-  state(ref: RevisionRef): Promise<RevisionState>;
-}
-
-/** Request telemetry of one revision over a window. */
-export interface RequestSample {
-  readonly requests: number;
-  readonly failedRequests: number;
-  /** Average server response time in milliseconds (0 without requests). */
-  readonly averageDurationMs: number;
-}
-
-/** Reads request telemetry from Application Insights. */
-export interface ErrorBudget {
-  sample(appInsightsAppId: string, revision: string, windowMinutes: number): Promise<RequestSample>;
-}
-
-/** Time, injected so tests never wait. */
+/** Time, injected so tests and the drill never wait for real. */
 export interface Clock {
-  sleep(ms: number): Promise<void>;
+  /** Epoch ms. */
+  now(): number;
+  /** Waits `ms`; rejects with the signal's reason when it is aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Where the command prints. */
@@ -116,52 +180,62 @@ export interface Reporter {
   error(line: string): void;
 }
 
-/** The rollback triggers (seed 002) and the timings of the checks. */
-export interface ReleasePolicy {
-  /** Roll back when more than this share of requests fail... @default 5 */
-  readonly maxErrorRatePercent: number;
-  /** ...over this window. @default 2 */
-  readonly errorRateWindowMinutes: number;
-  /** Roll back when the average response time exceeds this... @default 2000 */
-  readonly maxAverageResponseMs: number;
-  /** ...over this window. @default 5 */
-  readonly responseTimeWindowMinutes: number;
-  /** Roll back when more than this many health checks in a row fail. @default 3 */
-  readonly maxConsecutiveHealthFailures: number;
-  /** Time between health checks while a promotion step is observed. @default 30 s */
-  readonly healthIntervalMs: number;
-  /** How long to wait for a new revision to become ready. @default 10 min */
+/** Timings of the release's waits (not gates: those are `GateThresholds`, per stack). */
+export interface ReleaseTimings {
+  /** How long a new or activated revision may take to become ready. @default 10 min */
   readonly readyTimeoutMs: number;
   /** Time between readiness polls. @default 15 s */
   readonly readyPollMs: number;
-  /** Attempts per smoke-check path before the deploy fails (cold starts). @default 3 */
-  readonly smokeAttempts: number;
-  /** Time between smoke-check attempts. @default 10 s */
-  readonly smokeRetryMs: number;
+  /**
+   * How long a revision may fail because the identity's role assignments have not taken effect
+   * yet (Key Vault read, AcrPull); it is restarted after each wait. @default 10 min
+   */
+  readonly roleAssignmentGraceMs: number;
+  /** How long verification keeps trying a label URL (a scaled-to-zero revision's cold start). @default 3 min */
+  readonly coldStartMs: number;
+  /** Time between verification attempts. @default 10 s */
+  readonly verifyRetryMs: number;
+  /** Attempts of one ARM write that Azure answers with 409 Conflict (another operation). @default 6 */
+  readonly conflictAttempts: number;
+  /** Wait between those attempts. @default 10 s */
+  readonly conflictRetryMs: number;
 }
 
-export const DEFAULT_POLICY: ReleasePolicy = {
-  maxErrorRatePercent: 5,
-  errorRateWindowMinutes: 2,
-  maxAverageResponseMs: 2000,
-  responseTimeWindowMinutes: 5,
-  maxConsecutiveHealthFailures: 3,
-  healthIntervalMs: 30_000,
+export const DEFAULT_TIMINGS: ReleaseTimings = {
   readyTimeoutMs: 600_000,
   readyPollMs: 15_000,
-  smokeAttempts: 3,
-  smokeRetryMs: 10_000,
+  roleAssignmentGraceMs: 600_000,
+  coldStartMs: 180_000,
+  verifyRetryMs: 10_000,
+  conflictAttempts: 6,
+  conflictRetryMs: 10_000,
 };
 
-/** Everything the orchestration uses. */
+/** Everything the engine uses. */
 export interface ReleaseDeps {
   readonly workspace: ReleaseWorkspace;
+  readonly azure: ContainerAppPort;
+  readonly telemetry: TelemetryPort;
   readonly http: HttpChecker;
-  readonly readiness: RevisionReadiness;
-  readonly budget: ErrorBudget;
   readonly clock: Clock;
   readonly report: Reporter;
-  readonly policy: ReleasePolicy;
+  readonly timings: ReleaseTimings;
   /** Who runs the command (`user@host pid 123`, or the workflow run): written into the lock. */
   readonly owner: string;
+  /** Aborted by SIGINT/SIGTERM (a cancelled job): the engine puts traffic back and exits 4. */
+  readonly signal?: AbortSignal;
+  /** How long to wait for another release's lock before refusing. @default 0 */
+  readonly lockWaitMs?: number;
+  /** Gate overrides for tests; by default the stack's `releaseGates` over the design's values. */
+  readonly gates?: GateThresholds;
 }
+
+/** The paths a verification requests on a label URL. */
+export const DEFAULT_SMOKE_PATHS: readonly string[] = ["/health", "/ready"];
+
+/** The request names of those paths in Application Insights: excluded from every gate. */
+export function probeNames(paths: readonly string[]): string[] {
+  return paths.map((path) => `GET ${path}`);
+}
+
+export type { Slot };

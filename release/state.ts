@@ -1,20 +1,27 @@
 /**
- * The release state the release command reads and writes: the structured stack config key
- * `chatbot-platform:release`. Pure functions, no Pulumi or Azure calls.
- *
- * The program validates the same block in `lib/config.ts`; this module keeps only what the
- * orchestration needs (slots, versions, the live and latest markers, the canary share) so that a
- * malformed block is refused before anything changes.
+ * The release state the engine reads and writes: the structured stack config key
+ * `chatbot-platform:release`. It is the desired state; the engine is its only writer, and every
+ * change it makes bumps `generation` (the Container App carries the same number as a tag). Pure
+ * functions, no Pulumi or Azure calls.
  */
-
-import { revisionSuffix as programRevisionSuffix } from "../lib/naming";
 import { ConfigError, parseRelease } from "../lib/config";
-import { MAX_CANARY_PERCENT, Release, Slot, otherSlot, slotWeight } from "../lib/release";
+import { parseGates, GateThresholds } from "../lib/gates";
+import { revisionName as programRevisionName, revisionSuffix } from "../lib/naming";
+import {
+  MAX_CANARY_PERCENT,
+  Release,
+  Slot,
+  otherSlot,
+  recordedSuffix,
+  slotWeight,
+} from "../lib/release";
 
 /** The config key of the release block. */
 export const RELEASE_CONFIG_KEY = "chatbot-platform:release";
+/** The config key of the gate overrides. */
+export const GATES_CONFIG_KEY = "chatbot-platform:releaseGates";
 
-// One definition of the contract: slots, the canary range and the suffix rule come from the program.
+// One definition of the contract: slots and the canary range come from the program.
 export { MAX_CANARY_PERCENT, otherSlot, slotWeight };
 export type { Slot };
 
@@ -22,16 +29,20 @@ export type { Slot };
 export interface SlotState {
   readonly version: string;
   readonly image: string;
+  /** The revision suffix recorded after the deploy; absent until then. */
+  readonly revision?: string;
 }
 
 /** The `release` block of a stack's config. */
 export interface ReleaseState {
   /** The slot serving production traffic. */
   readonly live: Slot;
-  /** The slot deployed most recently. */
+  /** The slot deployed most recently (the one the template describes). */
   readonly latest?: Slot;
   /** Share of traffic (0..50) sent to the slot that is not live. */
   readonly canaryPercent: number;
+  /** Bumped by every change the engine makes. */
+  readonly generation: number;
   readonly blue?: SlotState;
   readonly green?: SlotState;
 }
@@ -66,7 +77,11 @@ export function parseReleaseState(raw: unknown): ReleaseState | undefined {
     const deployed = release[name];
     return deployed === undefined
       ? undefined
-      : { version: deployed.version, image: deployed.image ?? "" };
+      : {
+          version: deployed.version,
+          image: deployed.image ?? "",
+          ...(deployed.revision === undefined ? {} : { revision: deployed.revision }),
+        };
   };
   const blue = slot("blue");
   const green = slot("green");
@@ -75,9 +90,25 @@ export function parseReleaseState(raw: unknown): ReleaseState | undefined {
     live: release.live,
     ...(latest === undefined ? {} : { latest }),
     canaryPercent: release.canaryPercent,
+    generation: release.generation,
     ...(blue === undefined ? {} : { blue }),
     ...(green === undefined ? {} : { green }),
   };
+}
+
+/** The stack's gates: its `releaseGates` overrides over the design's values. */
+export function parseGateState(raw: unknown): GateThresholds {
+  const parsed = parseGates(raw);
+  if (parsed.problems.length > 0) {
+    throw new ReleaseConfigError(
+      parsed.problems
+        .map(
+          (problem) => `\`${problem.key}\`: ${JSON.stringify(problem.value)}; ${problem.expected}`,
+        )
+        .join("\n"),
+    );
+  }
+  return parsed.gates;
 }
 
 /** The slot the template describes: `latest`, or the live slot while only one slot exists. */
@@ -85,23 +116,36 @@ export function latestSlot(release: ReleaseState): Slot {
   return release.latest ?? release.live;
 }
 
-/**
- * The program's revision suffix for a version (`lib/naming.ts`); a version without one is refused.
- * Two versions with the same suffix would name the same revision.
- */
-export function revisionSuffix(version: string): string {
-  const suffix = programRevisionSuffix(version);
-  if (suffix === undefined) {
-    throw new ReleaseConfigError(
-      `version ${JSON.stringify(version)} gives no valid revision suffix`,
-    );
+/** The revision name of a slot: its recorded suffix (or, for an old block, the version slug). */
+export function slotRevision(
+  appName: string,
+  release: ReleaseState,
+  slot: Slot,
+): string | undefined {
+  const state = release[slot];
+  if (state === undefined) {
+    return undefined;
   }
-  return suffix;
+  return programRevisionName(
+    appName,
+    state.revision ??
+      recordedSuffix({ version: state.version, suffix: revisionSuffix(state.version) ?? "" }),
+  );
 }
 
-/** `<containerAppName>--<suffix>`. */
-export function revisionName(appName: string, version: string): string {
-  return `${appName}--${revisionSuffix(version)}`;
+/** The traffic a release block gives, by label: the live slot `100 - canary`, the other `canary`. */
+export function trafficOf(
+  appName: string,
+  release: ReleaseState,
+): { revisionName: string; label: Slot; weight: number }[] {
+  const entries: { revisionName: string; label: Slot; weight: number }[] = [];
+  for (const slot of ["blue", "green"] as const) {
+    const name = slotRevision(appName, release, slot);
+    if (name !== undefined) {
+      entries.push({ revisionName: name, label: slot, weight: slotWeight(release, slot) });
+    }
+  }
+  return entries;
 }
 
 /** A digest reference: `<registry>/<repository>@sha256:<64 lowercase hex>`. */

@@ -10,7 +10,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer, ROOT_DIR, StackContext } from "./lib/analyzer";
-import { EXIT_CONFIG_ERROR, Io, parseArgs, processIo, runAsMain, UsageError } from "./lib/cli";
+import {
+  EXIT_CONFIG_ERROR,
+  EXIT_PASSED,
+  Io,
+  parseArgs,
+  processIo,
+  runAsMain,
+  UsageError,
+  wantsHelp,
+} from "./lib/cli";
 import { gateAndReport, loadPolicyConfig, ServerSource, startPack } from "./lib/gateCommand";
 import { plannedResource } from "./lib/report";
 import { fromSimulation } from "./lib/simulation";
@@ -22,11 +31,25 @@ const PROJECT = "chatbot-platform";
 const ENVIRONMENT_KEY = `${PROJECT}:environment`;
 
 /** Runs the command; returns the exit status. */
+export const PLAN_USAGE = [
+  "usage: npm run plan -- (--stack <dev|staging|prod> | --config-file <Pulumi.<stack>.yaml>) [--policy-config <file>] [--json]",
+  "Runs the program under Pulumi's mock runtime (no cloud access) and gates the result with the",
+  "policy pack and the stack's policy config. Exit codes: 0 passed, 1 a mandatory policy is",
+  "violated, 2 a usage or configuration error.",
+  "examples:",
+  "  npm run plan -- --stack dev",
+  "  npm run -s plan -- --stack prod --json",
+].join("\n");
+
 export async function plan(
   argv: string[],
   io: Io = processIo,
   serverSource: ServerSource = startPack,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(`${PLAN_USAGE}\n`);
+    return EXIT_PASSED;
+  }
   let server: PolicyPackServer | undefined;
   try {
     const args = parseArgs(argv, ["stack", "config-file", "policy-config"], ["json"]);

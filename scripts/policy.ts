@@ -10,12 +10,29 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer, ROOT_DIR, StackContext } from "./lib/analyzer";
-import { EXIT_CONFIG_ERROR, Io, parseArgs, processIo, runAsMain, UsageError } from "./lib/cli";
+import {
+  EXIT_CONFIG_ERROR,
+  EXIT_PASSED,
+  Io,
+  parseArgs,
+  processIo,
+  runAsMain,
+  UsageError,
+  wantsHelp,
+} from "./lib/cli";
 import { gateAndReport, loadPolicyConfig, ServerSource, startPack } from "./lib/gateCommand";
 import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource } from "./lib/report";
 import { parseStackExport, StackExportError } from "./lib/stackExport";
 import { redact } from "./lib/wire";
+
+export const POLICY_USAGE = [
+  "usage: npm run policy -- --stack <dev|staging|prod> --file <state.json> [--policy-config <file>] [--json]",
+  "Audits an exported stack state (pulumi stack export --file state.json) with the policy pack.",
+  "Exit codes: 0 passed, 1 a mandatory policy is violated, 2 a usage or configuration error.",
+  "examples:",
+  "  pulumi stack export --stack prod --file prod.json && npm run policy -- --stack prod --file prod.json",
+].join("\n");
 
 /** Runs the command; returns the exit status. */
 export async function policy(
@@ -23,6 +40,10 @@ export async function policy(
   io: Io = processIo,
   serverSource: ServerSource = startPack,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(`${POLICY_USAGE}\n`);
+    return EXIT_PASSED;
+  }
   let server: PolicyPackServer | undefined;
   try {
     const args = parseArgs(argv, ["stack", "file", "policy-config"], ["json"]);

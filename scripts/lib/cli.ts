@@ -28,6 +28,11 @@ export const processIo: Io = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** `--help` or `-h` anywhere on the command line. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
 /** Parses `--flag value` and `--switch` arguments against the allowed names. */
 export function parseArgs(
   argv: string[],

@@ -198,11 +198,22 @@ describe("release.yml", () => {
     assert.deepEqual(install.with, { "pulumi-version": PULUMI_VERSION });
   });
 
-  it("serializes releases per stack with the same group as the stack's previews", () => {
-    assert.deepEqual(doc.concurrency, {
-      group: "pulumi-${{ inputs.stack }}",
-      "cancel-in-progress": false,
-    });
+  it("has no concurrency group (a queued release is never cancelled): releases of one stack wait for the release lock", () => {
+    assert.equal(doc.concurrency, undefined);
+    assert.equal(doc.jobs.release.concurrency, undefined);
+    const run = steps(doc.jobs.release).find((s) => s.id === "release");
+    assert.equal(
+      run.run.includes('if [ "$COMMAND" != status ]; then args+=(--wait-for-lock 60m); fi'),
+      true,
+    );
+  });
+
+  it("reads Azure through the SDK: no az CLI extension is installed", () => {
+    const names = steps(doc.jobs.release).map((s) => String(s.name ?? s.uses));
+    assert.equal(
+      names.some((name) => name.includes("extension")),
+      false,
+    );
   });
 
   it("runs in the stack's GitHub environment (prod requires reviewers) with OIDC and write access to commit the stack file", () => {
@@ -233,5 +244,17 @@ describe("release.yml", () => {
     assert.equal(commit.run.includes('git add -- "$file"'), true);
     assert.equal(commit.run.includes("git push origin HEAD:main"), true);
     assert.equal(commit.run.includes("${{"), false);
+  });
+
+  it("keeps the stack file as an artifact when it could not be pushed", () => {
+    const keep = steps(doc.jobs.release).find(
+      (s) => s.name === "keep the release state when it could not be pushed",
+    );
+    assert.equal(keep.if, "failure() && steps.commit.outcome == 'failure'");
+    assert.equal(keep.uses, "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02");
+    assert.deepEqual(keep.with, {
+      name: "release-state-${{ inputs.stack }}",
+      path: "Pulumi.${{ inputs.stack }}.yaml",
+    });
   });
 });

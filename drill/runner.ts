@@ -1,0 +1,387 @@
+/**
+ * Runs drill scenarios end to end: a model of Azure served over HTTPS on 127.0.0.1, the real
+ * program evaluated under Pulumi's mock runtime and applied to it (`workspace.ts`), and the real
+ * release engine driving it through the real Azure SDK clients, with faults injected. Time is
+ * virtual: a scenario's hours of canary steps take a moment.
+ */
+import * as path from "node:path";
+import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
+import { loadStackConfig } from "../lib/simulate";
+import { parseArgs } from "../release/args";
+import { ArmContainerApps, AzureCredential, LogsTelemetry } from "../release/azure";
+import { runRelease } from "../release/orchestrator";
+import { Clock, DEFAULT_TIMINGS, EXIT, HttpChecker, ReleaseDeps } from "../release/ports";
+import { ReleaseConfigError, parseReleaseState } from "../release/state";
+import { AzureModel, ManualClock, modelClientOptions, startModelServer } from "./model";
+import { FaultSpec, Scenario, ScenarioStep, durationMs } from "./scenario";
+import { DrillWorkspace, UpRefused, copyConfig, setConfigPath } from "./workspace";
+
+/** The repository root, where the committed stack files are. */
+export const ROOT = path.resolve(__dirname, "..");
+
+/** What one scenario ended with. */
+export interface ScenarioResult {
+  readonly id: string;
+  readonly title: string;
+  readonly passed: boolean;
+  /** The exit code of the scenario's last command. */
+  readonly exit: number | undefined;
+  /** Traffic by label on the first stack's app at the end. */
+  readonly traffic: Readonly<Record<string, number>>;
+  /** The live slot in the first stack's file at the end. */
+  readonly live: string | undefined;
+  readonly activeRevisions: number;
+  /** The line that shows what happened (the last step's expected output, or its last line). */
+  readonly summary: string;
+  /** Every expectation that did not hold. */
+  readonly problems: readonly string[];
+  /** Everything the commands printed, in order. */
+  readonly output: readonly string[];
+}
+
+/** A token credential for the model (it checks that a bearer token is sent, not which). */
+const TEST_CREDENTIAL: AzureCredential = {
+  getToken: async () => ({ token: "drill-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+/** `SUBSCRIPTION` of the mock runtime (`lib/simulate.ts`) and of the model. */
+const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+
+interface Run {
+  readonly scenario: Scenario;
+  readonly model: AzureModel;
+  readonly clock: ManualClock;
+  readonly engineClock: Clock;
+  readonly pending: (() => Promise<void>)[];
+  readonly stacks: Map<string, DrillWorkspace>;
+  readonly snapshots: Map<string, DrillWorkspace["config"]>;
+  readonly azure: ArmContainerApps;
+  readonly telemetry: LogsTelemetry;
+  readonly http: HttpChecker;
+  readonly output: string[];
+  readonly problems: string[];
+  lastExit: number | undefined;
+  summary: string;
+}
+
+function applyFaults(model: AzureModel, faults: readonly FaultSpec[] | undefined): void {
+  for (const fault of faults ?? []) {
+    const base = {
+      ...(fault.method === undefined ? {} : { method: fault.method }),
+      path: new RegExp(fault.path),
+      times: fault.times ?? 1,
+    };
+    if (fault.drop === true) {
+      model.faults.applyThenDrop(base);
+    } else {
+      model.faults.fail({
+        ...base,
+        status: fault.status ?? 500,
+        code: fault.code ?? "InternalServerError",
+        message: fault.message ?? "injected fault",
+      });
+    }
+  }
+}
+
+function stackOf(run: Run, step: { stack?: string }): { name: string; workspace: DrillWorkspace } {
+  const name = step.stack ?? run.scenario.stacks?.[0] ?? "staging";
+  const workspace = run.stacks.get(name);
+  if (workspace === undefined) {
+    throw new Error(`step names stack ${name}, which the scenario does not list in \`stacks\``);
+  }
+  return { name, workspace };
+}
+
+/** Runs one release command line against a stack; returns its exit code. */
+async function releaseStep(
+  run: Run,
+  step: ScenarioStep,
+  lines: string[],
+  controller: AbortController,
+): Promise<number> {
+  const { name, workspace } = stackOf(run, step);
+  const argv = [
+    ...(step.release ?? "").split(/\s+/).filter((part) => part !== ""),
+    "--stack",
+    name,
+  ];
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof ReleaseConfigError) {
+      lines.push(`error: ${err.message}`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  const say = (line: string) => {
+    lines.push(line);
+    run.output.push(`[${name}] ${line}`);
+    const during = step.during;
+    if (during !== undefined && line.includes(during.after) && !triggered.has(step)) {
+      triggered.add(step);
+      run.pending.push(() => duringActions(run, step, controller));
+    }
+  };
+  const deps: ReleaseDeps = {
+    workspace,
+    azure: run.azure,
+    telemetry: run.telemetry,
+    http: run.http,
+    clock: run.engineClock,
+    report: { info: say, error: say },
+    timings: DEFAULT_TIMINGS,
+    owner: `drill ${run.scenario.id} ${name} ${parsed.command.kind}`,
+    signal: controller.signal,
+  };
+  return runRelease(parsed.command, deps);
+}
+
+const triggered = new WeakSet<ScenarioStep>();
+
+async function duringActions(run: Run, step: ScenarioStep, controller: AbortController) {
+  for (const action of step.during?.do ?? []) {
+    if ("signal" in action) {
+      controller.abort(new Error(action.signal));
+    } else {
+      await runStep(run, action);
+    }
+  }
+}
+
+/** `pulumi up` of a stack file: 0 applied, 3 refused by the program, 1 rejected by Azure. */
+async function upStep(run: Run, step: ScenarioStep, lines: string[]): Promise<number> {
+  const { workspace } = stackOf(run, step);
+  const file = step.up?.file;
+  const config = file === undefined ? workspace.config : run.snapshots.get(file);
+  if (config === undefined) {
+    throw new Error(`no snapshot named ${file}`);
+  }
+  try {
+    await workspace.apply(config, `pulumi up${file === undefined ? "" : ` (${file})`}`);
+    lines.push("pulumi up: applied");
+    return 0;
+  } catch (err) {
+    lines.push(`pulumi up: ${(err as Error).message}`);
+    return err instanceof UpRefused ? EXIT.refused : EXIT.checkFailed;
+  }
+}
+
+/** Runs one step and checks its expectations. */
+async function runStep(run: Run, step: ScenarioStep): Promise<void> {
+  const lines: string[] = [];
+  let exit: number | undefined;
+  applyFaults(run.model, step.faults);
+  try {
+    if (step.release !== undefined) {
+      exit = await releaseStep(run, step, lines, new AbortController());
+    } else if (step.up !== undefined) {
+      exit = await upStep(run, step, lines);
+      run.output.push(...lines.map((line) => `[${stackOf(run, step).name}] ${line}`));
+    } else if (step.config !== undefined) {
+      const { workspace } = stackOf(run, step);
+      for (const [key, value] of Object.entries(step.config)) {
+        setConfigPath(workspace.config, key, value);
+      }
+    } else if (step.snapshot !== undefined) {
+      run.snapshots.set(step.snapshot, copyConfig(stackOf(run, step).workspace.config));
+    } else if (step.restore !== undefined) {
+      const saved = run.snapshots.get(step.restore);
+      if (saved === undefined) {
+        throw new Error(`no snapshot named ${step.restore}`);
+      }
+      stackOf(run, step).workspace.config = copyConfig(saved);
+    } else if (step.images !== undefined) {
+      for (const [image, behaviour] of Object.entries(step.images)) {
+        run.model.setImageBehaviour(image, behaviour);
+      }
+    } else if (step.deactivate !== undefined) {
+      const { workspace } = stackOf(run, step);
+      const out = await workspace.outputs();
+      const ref = { resourceGroup: out.resourceGroupName, appName: out.containerAppName };
+      const app = await run.azure.getApp(ref);
+      const revision = app?.traffic.find((entry) => entry.label === step.deactivate)?.revisionName;
+      if (revision === undefined) {
+        throw new Error(`label ${step.deactivate} points at no revision`);
+      }
+      await run.azure.deactivate(ref, revision);
+    } else if (step.advance !== undefined) {
+      run.clock.advance(durationMs(step.advance));
+    } else if (step.parallel !== undefined) {
+      await Promise.all(step.parallel.map((item) => runStep(run, item)));
+    }
+  } finally {
+    run.model.faults.clear();
+  }
+  if (exit !== undefined) {
+    run.lastExit = exit;
+  }
+  const what = step.release ?? (step.up !== undefined ? "pulumi up" : "step");
+  const expect = step.expect;
+  if (expect?.exit !== undefined && exit !== expect.exit) {
+    run.problems.push(
+      `${what}: exit ${exit}, expected ${expect.exit}: ${lines.slice(-3).join(" / ")}`,
+    );
+  }
+  if (expect?.output !== undefined) {
+    const line = lines.find((item) => item.includes(expect.output ?? ""));
+    if (line === undefined) {
+      run.problems.push(`${what}: printed nothing containing "${expect.output}"`);
+    } else {
+      run.summary = line;
+    }
+  } else if (lines.length > 0) {
+    run.summary = lines[lines.length - 1];
+  }
+}
+
+/** Runs one scenario with a fresh model and server. */
+export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  const clock = new ManualClock();
+  const settings = scenario.model ?? {};
+  const model = new AzureModel({
+    clock,
+    ...(settings.userRequestsPerMinute === undefined
+      ? {}
+      : { userRequestsPerMinute: settings.userRequestsPerMinute }),
+    ...(settings.coldStartMs === undefined ? {} : { coldStartMs: settings.coldStartMs }),
+    ...(settings.provisioningMs === undefined ? {} : { provisioningMs: settings.provisioningMs }),
+    ...(settings.ingestionLagMs === undefined ? {} : { ingestionLagMs: settings.ingestionLagMs }),
+  });
+  if (settings.roleAssignmentsAfterMs !== undefined) {
+    model.setRoleAssignmentsEffectiveAt(clock.now() + settings.roleAssignmentsAfterMs);
+  }
+  for (const [image, behaviour] of Object.entries(scenario.images ?? {})) {
+    model.setImageBehaviour(image, behaviour);
+  }
+  const server = await startModelServer(model);
+  try {
+    const options = {
+      ...modelClientOptions(server),
+      retryOptions: { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 },
+    };
+    const arm = new ContainerAppsAPIClient(TEST_CREDENTIAL, SUBSCRIPTION, {
+      ...options,
+      endpoint: server.url,
+    });
+    const pending: (() => Promise<void>)[] = [];
+    const engineClock: Clock = {
+      now: () => clock.now(),
+      sleep: async (ms, signal) => {
+        while (pending.length > 0) {
+          await pending.shift()?.();
+        }
+        signal?.throwIfAborted();
+        clock.advance(ms);
+      },
+    };
+    const stacks = new Map<string, DrillWorkspace>();
+    for (const name of scenario.stacks ?? ["staging"]) {
+      const config = loadStackConfig(path.join(ROOT, `Pulumi.${name}.yaml`));
+      stacks.set(name, new DrillWorkspace(name, config, arm));
+    }
+    const run: Run = {
+      scenario,
+      model,
+      clock,
+      engineClock,
+      pending,
+      stacks,
+      snapshots: new Map(),
+      azure: new ArmContainerApps(TEST_CREDENTIAL, SUBSCRIPTION, {
+        ...options,
+        endpoint: server.url,
+      }),
+      telemetry: new LogsTelemetry(TEST_CREDENTIAL, { ...options, endpoint: `${server.url}/v1` }),
+      http: {
+        get: async (url) => {
+          const answer = model.httpGet(url);
+          return {
+            ok: answer.status >= 200 && answer.status < 300,
+            status: answer.status,
+            ...(answer.error === undefined ? {} : { error: answer.error }),
+          };
+        },
+      },
+      output: [],
+      problems: [],
+      lastExit: undefined,
+      summary: "",
+    };
+    for (const step of scenario.steps) {
+      await runStep(run, step);
+    }
+    return await finish(run);
+  } catch (err) {
+    return {
+      id: scenario.id,
+      title: scenario.title,
+      passed: false,
+      exit: undefined,
+      traffic: {},
+      live: undefined,
+      activeRevisions: 0,
+      summary: `drill error: ${(err as Error).message}`,
+      problems: [`drill error: ${(err as Error).stack ?? String(err)}`],
+      output: [],
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+/** Reads the end state and checks the scenario's expectations. */
+async function finish(run: Run): Promise<ScenarioResult> {
+  const { workspace } = stackOf(run, {});
+  const out = await workspace.outputs();
+  const ref = { resourceGroup: out.resourceGroupName ?? "", appName: out.containerAppName ?? "" };
+  const app = ref.appName === "" ? undefined : await run.azure.getApp(ref);
+  const traffic: Record<string, number> = {};
+  for (const entry of app?.traffic ?? []) {
+    if (entry.label !== undefined) {
+      traffic[entry.label] = entry.weight;
+    }
+  }
+  const revisions = app === undefined ? [] : await run.azure.listRevisions(ref);
+  const activeRevisions = revisions.filter((revision) => revision.active).length;
+  const live = parseReleaseState(await workspace.readRelease())?.live;
+  const expect = run.scenario.expect;
+  for (const [label, weight] of Object.entries(expect.traffic ?? {})) {
+    if (traffic[label] !== weight) {
+      run.problems.push(`traffic ${label}=${traffic[label] ?? "none"}, expected ${weight}`);
+    }
+  }
+  if (expect.live !== undefined && live !== expect.live) {
+    run.problems.push(`live ${live ?? "none"} in the stack file, expected ${expect.live}`);
+  }
+  if (expect.activeRevisions !== undefined && activeRevisions !== expect.activeRevisions) {
+    run.problems.push(
+      `${activeRevisions} active revisions (${revisions
+        .filter((revision) => revision.active)
+        .map((revision) => revision.name)
+        .join(", ")}), expected ${expect.activeRevisions}`,
+    );
+  }
+  return {
+    id: run.scenario.id,
+    title: run.scenario.title,
+    passed: run.problems.length === 0,
+    exit: run.lastExit,
+    traffic,
+    live,
+    activeRevisions,
+    summary: run.summary,
+    problems: run.problems,
+    output: run.output,
+  };
+}
+
+/** `blue=100 green=0` */
+export function describeTraffic(traffic: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(traffic).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length === 0
+    ? "none"
+    : entries.map(([label, weight]) => `${label}=${weight}`).join(" ");
+}

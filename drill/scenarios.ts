@@ -1,0 +1,334 @@
+/**
+ * The built-in release drill: one scenario per way a release used to break on real Azure. Each
+ * says (`before`) what the release engine did before this design; `npm run drill` and `npm test`
+ * run them all against the model of Azure.
+ */
+import { Scenario, ScenarioStep } from "./scenario";
+
+const IMAGE = (version: string) => `chatbotregistry.azurecr.io/chatbot-api:${version}`;
+const DIGEST = (hex: string) => `chatbotregistry.azurecr.io/chatbot-api@sha256:${hex.repeat(64)}`;
+
+/** `pulumi up` of the committed stack file: the stack as a new user creates it (blue 1.4.2 live). */
+const CREATE: ScenarioStep = { up: {}, expect: { exit: 0 } };
+const DEPLOY = (version: string, extra = ""): ScenarioStep => ({
+  release: `deploy --version ${version} --image ${IMAGE(version)}${extra}`,
+  expect: { exit: 0 },
+});
+const PROMOTE_NOW: ScenarioStep = { release: "promote --steps 100", expect: { exit: 0 } };
+const CANARY = "promote --steps 10,100 --pause 4m";
+/** Long enough for a trailing window to fill after the ingestion lag. */
+const WATCHED_CANARY = "promote --steps 10,100 --pause 8m";
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: "config-change-without-version",
+    title: "an app setting changed without a release never moves live traffic",
+    before:
+      "the revision suffix came from the version alone: the merge deploy sent the live revision's suffix again with a new template, Azure refused it, and every later up, promote and rollback failed the same way",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      PROMOTE_NOW,
+      { config: { "app.settings.LOG_LEVEL": "WARN" } },
+      { up: {}, expect: { exit: 3, output: "changes the revision template of slot green" } },
+      {
+        release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
+        expect: { exit: 0, output: "verified at 0% traffic" },
+      },
+    ],
+    expect: { traffic: { blue: 0, green: 100 }, live: "green", activeRevisions: 2 },
+  },
+  {
+    id: "stale-stack-file-merge-deploy",
+    title: "a merge deploy of a stack file older than the deployed release is refused",
+    before:
+      "the release state was read from the git stack file only: a merge of a branch cut before the promotion sent all traffic back to the old version",
+    steps: [
+      CREATE,
+      { snapshot: "branch" },
+      DEPLOY("1.5.0"),
+      PROMOTE_NOW,
+      { restore: "branch" },
+      { up: {}, expect: { exit: 3, output: "is behind what is deployed" } },
+    ],
+    expect: { traffic: { blue: 0, green: 100 }, activeRevisions: 2 },
+  },
+  {
+    id: "drift-run-during-canary",
+    title: "a drift-remediation run during a canary is refused and the canary goes on",
+    before:
+      "a scheduled drift run applied main's stack file mid-canary: the canary's traffic vanished and the promotion went on judging a revision without traffic",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      { snapshot: "main" },
+      {
+        release: CANARY,
+        during: {
+          after: "step 10%",
+          do: [{ up: { file: "main" }, expect: { exit: 3, output: "is behind what is deployed" } }],
+        },
+        expect: { exit: 0, output: "promoted green" },
+      },
+    ],
+    expect: { traffic: { blue: 0, green: 100 }, live: "green", activeRevisions: 2 },
+  },
+  {
+    id: "state-push-back-fails",
+    title:
+      "after a failed push-back of the stack file, the next merge deploy is refused until the file is current",
+    before:
+      "the workflow's commit of the stack file failed silently; the next merge deploy reapplied the old release block and overwrote the live slot",
+    steps: [
+      CREATE,
+      { snapshot: "main" },
+      DEPLOY("1.5.0"),
+      PROMOTE_NOW,
+      { snapshot: "release-run" },
+      { restore: "main" },
+      { up: {}, expect: { exit: 3, output: "Bring the stack file up to date" } },
+      { restore: "release-run" },
+      { up: {}, expect: { exit: 0 } },
+    ],
+    expect: { traffic: { blue: 0, green: 100 }, live: "green", activeRevisions: 2 },
+  },
+  {
+    id: "exception-mid-canary",
+    title: "an Azure error in the middle of a canary puts traffic back (exit 4)",
+    before:
+      "only a failed check rolled back: a failed telemetry query threw, left 10% on the candidate, exited 1 and the workflow committed the canary state",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: CANARY,
+        faults: [
+          {
+            method: "POST",
+            path: "/query$",
+            status: 500,
+            code: "InternalServerError",
+            message: "the query service failed",
+            times: 1000,
+          },
+        ],
+        expect: { exit: 4, output: "rolled back automatically" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue", activeRevisions: 2 },
+  },
+  {
+    id: "cancelled-mid-canary",
+    title: "a cancelled job (SIGTERM) in the middle of a canary puts traffic back (exit 4)",
+    before: "a cancelled CI job killed the command with 10% of traffic on an unverified canary",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: CANARY,
+        during: { after: "step 10%", do: [{ signal: "SIGTERM" }] },
+        expect: { exit: 4, output: "interrupted (Error: SIGTERM)" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue", activeRevisions: 2 },
+  },
+  {
+    id: "zero-requests-window",
+    title: "a canary that receives no requests is inconclusive and never passes",
+    before: "the error budget passed with 0 requests: 0 errors of 0 is 0%",
+    model: { userRequestsPerMinute: 0 },
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      { release: CANARY, expect: { exit: 1, output: "inconclusive" } },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue" },
+  },
+  {
+    id: "revision-prefix-collision",
+    title:
+      "the gates count only the candidate's own requests, not a revision whose name starts the same",
+    before:
+      "`cloud_RoleInstance startswith 'app--v1-1'` also matched v1-10's healthy requests, so a failing 1.1 passed",
+    images: { [IMAGE("1.1")]: { errorRate: 0.08 } },
+    steps: [
+      { config: { "release.blue": { version: "1.10", image: IMAGE("1.10") } } },
+      CREATE,
+      DEPLOY("1.1"),
+      { release: CANARY, expect: { exit: 1, output: "error rate" } },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue" },
+  },
+  {
+    id: "error-rate-trigger",
+    title: "an error rate above 5% over 2 minutes rolls the canary back",
+    before: "the error budget compared an average over the step only at its end",
+    images: { [IMAGE("1.5.0")]: { errorRate: 0.08 } },
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: WATCHED_CANARY,
+        expect: { exit: 1, output: "rollback trigger: error rate" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue" },
+  },
+  {
+    id: "p95-trigger",
+    title: "a p95 latency above 2 s over 5 minutes rolls the canary back",
+    before: "latency was an average (the SLO is p95): a slow tail passed",
+    images: { [IMAGE("1.5.0")]: { p95Ms: 2600 } },
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: WATCHED_CANARY,
+        expect: { exit: 1, output: "rollback trigger: p95 latency" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue" },
+  },
+  {
+    id: "health-check-failures",
+    title: "more than 3 consecutive failed health checks roll the canary back",
+    before: "health checks probed the label only between steps",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: CANARY,
+        during: { after: "step 10%", do: [{ images: { [IMAGE("1.5.0")]: { healthy: false } } }] },
+        expect: { exit: 1, output: "health check failed 4 times in a row" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue" },
+  },
+  {
+    id: "rollback-to-inactive-revision",
+    title: "rollback activates a deactivated revision and waits for it before it gets traffic",
+    before:
+      "rollback sent 100% to the previous revision without checking it: Azure accepts traffic to an inactive revision, and production went down",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      PROMOTE_NOW,
+      { deactivate: "blue" },
+      { release: "rollback", expect: { exit: 0, output: "is inactive: activating it" } },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue", activeRevisions: 2 },
+  },
+  {
+    id: "superseded-revisions-deactivated",
+    title: "after each release, revisions in neither slot are deactivated: at most two stay active",
+    before:
+      "every superseded revision stayed active in Multiple mode, each with its minimum replicas",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      PROMOTE_NOW,
+      DEPLOY("1.6.0"),
+      PROMOTE_NOW,
+      DEPLOY("1.7.0"),
+      PROMOTE_NOW,
+    ],
+    expect: { traffic: { blue: 0, green: 100 }, live: "green", activeRevisions: 2 },
+  },
+  {
+    id: "canary-reset-on-deploy",
+    title: "deploy resets a leftover canary share: the new version lands at 0%",
+    before:
+      "deploy kept `canaryPercent`: the new, unverified version got the old canary's share at once",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      { config: { "release.canaryPercent": 20 } },
+      { up: {}, expect: { exit: 0 } },
+      {
+        release: `deploy --version 1.6.0 --image ${IMAGE("1.6.0")}`,
+        expect: { exit: 0, output: "the canary of green (20%) ends" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue", activeRevisions: 2 },
+  },
+  {
+    id: "failed-deploy-then-redeploy",
+    title:
+      "a failed deploy is visible in status and the same version deploys again under a new suffix",
+    before:
+      "a deploy whose update failed after Azure created the revision burned the version's suffix unnoticed; deploying the same version again was refused by Azure",
+    steps: [
+      CREATE,
+      {
+        release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
+        faults: [{ method: "PUT", path: "/containerApps/[^/]+$", drop: true, times: 5 }],
+        expect: { exit: 4, output: "live traffic did not move" },
+      },
+      { release: "status", expect: { exit: 0, output: "superseded" } },
+      {
+        release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
+        expect: { exit: 0, output: "verified at 0% traffic" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue", activeRevisions: 2 },
+  },
+  {
+    id: "concurrent-releases",
+    title: "releases on different stacks run in parallel; a second release on one stack is refused",
+    before: "one concurrency group for every stack let a pending release be cancelled by another",
+    stacks: ["staging", "prod"],
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      { stack: "prod", up: {}, expect: { exit: 0 } },
+      {
+        stack: "prod",
+        release: `deploy --version 1.5.0 --image ${DIGEST("b")}`,
+        expect: { exit: 0 },
+      },
+      {
+        parallel: [
+          {
+            release: CANARY,
+            during: {
+              after: "step 10%",
+              do: [{ release: "promote", expect: { exit: 3, output: "another release holds" } }],
+            },
+            expect: { exit: 0 },
+          },
+          { stack: "prod", release: CANARY, expect: { exit: 0 } },
+        ],
+      },
+    ],
+    expect: { traffic: { blue: 0, green: 100 }, live: "green", activeRevisions: 2 },
+  },
+  {
+    id: "scale-to-zero-wake",
+    title: "verification wakes a scaled-to-zero revision and allows for its cold start",
+    before: "three smoke attempts 10 s apart gave up on dev's scaled-to-zero revision",
+    stacks: ["dev"],
+    model: { coldStartMs: 45_000 },
+    steps: [
+      CREATE,
+      {
+        release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
+        expect: { exit: 0, output: "waking up" },
+      },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue", activeRevisions: 2 },
+  },
+  {
+    id: "role-assignment-delay",
+    title: "the first deploy waits for the identity's role assignments to take effect",
+    before:
+      "the first revision could not pull its image or read Key Vault until the role assignments propagated, and the deploy failed its readiness check",
+    model: { roleAssignmentsAfterMs: 300_000 },
+    steps: [
+      {
+        release: `deploy --version 1.4.2 --image ${IMAGE("1.4.2")}`,
+        expect: { exit: 0, output: "role assignments take minutes" },
+      },
+    ],
+    expect: { traffic: { blue: 100 }, live: "blue", activeRevisions: 1 },
+  },
+];

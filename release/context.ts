@@ -1,0 +1,147 @@
+/**
+ * What every release command reads first: the stack's release block and gates (the stack file),
+ * its outputs, and the deployed Container App. The stack file is checked against Azure before any
+ * change: a block older than the deployed generation is refused (it would move traffic back).
+ */
+import { GateThresholds } from "../lib/gates";
+import { REVISION_SEPARATOR } from "../lib/naming";
+import { AppInfo, AppRef, ReleaseDeps } from "./ports";
+import {
+  ReleaseState,
+  Slot,
+  parseGateState,
+  parseReleaseState,
+  slotRevision,
+  trafficOf,
+} from "./state";
+import { Refused } from "./traffic";
+
+/** The stack has not been created yet (no outputs): only a first deploy can run. */
+export class StackNotCreated extends Refused {
+  constructor(stack: string) {
+    super(
+      `stack ${stack} has no outputs \`containerAppName\` and \`resourceGroupName\`: it has not been created; deploy creates it, or run pulumi up --stack ${shortStackName(stack)}`,
+    );
+    this.name = "StackNotCreated";
+  }
+}
+
+/** A command's view of one stack. */
+export interface ReleaseContext {
+  /** The stack name as given. */
+  readonly stack: string;
+  readonly ref: AppRef;
+  /** Log Analytics workspace (customer) id, "" when the stack does not export it. */
+  readonly workspaceId: string;
+  readonly gates: GateThresholds;
+  /** The stack file's block, with slots' revisions recorded from Azure where it had none. */
+  readonly release: ReleaseState | undefined;
+  /** The deployed app; `undefined` before the first `pulumi up`. */
+  readonly app: AppInfo | undefined;
+}
+
+/** The short stack name (`org/project/prod` -> `prod`). */
+export function shortStackName(stack: string): string {
+  return stack.slice(stack.lastIndexOf("/") + 1);
+}
+
+/** `https://<app>---<label>.<domain>` from the app's FQDN `<app>.<domain>`. */
+export function labelUrl(ctx: ReleaseContext, slot: Slot): string {
+  const fqdn = ctx.app?.fqdn ?? "";
+  const dot = fqdn.indexOf(".");
+  return dot < 0 ? "" : `https://${ctx.ref.appName}---${slot}${fqdn.slice(dot)}`;
+}
+
+/** The production URL, `https://<app>.<domain>`. */
+export function productionUrl(ctx: ReleaseContext): string {
+  return ctx.app?.fqdn === undefined ? "" : `https://${ctx.app.fqdn}`;
+}
+
+/** The revision suffix of `<app>--<suffix>`. */
+export function suffixOf(appName: string, revisionName: string): string | undefined {
+  const prefix = `${appName}${REVISION_SEPARATOR}`;
+  return revisionName.startsWith(prefix) ? revisionName.slice(prefix.length) : undefined;
+}
+
+/** The revision each label points at in Azure's traffic. */
+export function deployedLabels(ctx: {
+  ref: AppRef;
+  app: AppInfo | undefined;
+}): Partial<Record<Slot, string>> {
+  const labels: Partial<Record<Slot, string>> = {};
+  for (const entry of ctx.app?.traffic ?? []) {
+    if (entry.label === "blue" || entry.label === "green") {
+      labels[entry.label] = entry.revisionName;
+    }
+  }
+  return labels;
+}
+
+/** Reads the stack file, its outputs and the deployed app. Throws `Refused` when they disagree. */
+export async function loadContext(deps: ReleaseDeps): Promise<ReleaseContext> {
+  const stack = deps.workspace.stackName;
+  const release = parseReleaseState(await deps.workspace.readRelease());
+  const gates = deps.gates ?? parseGateState(await deps.workspace.readGates());
+  const out = await deps.workspace.outputs();
+  const appName = out.containerAppName ?? "";
+  const resourceGroup = out.resourceGroupName ?? "";
+  if (appName === "" || resourceGroup === "") {
+    throw new StackNotCreated(stack);
+  }
+  const ref = { resourceGroup, appName };
+  const app = await deps.azure.getApp(ref);
+  const ctx = { stack, ref, workspaceId: out.logAnalyticsWorkspaceId ?? "", gates, app };
+  if (release === undefined || app === undefined) {
+    return { ...ctx, release };
+  }
+  const deployed = app.generation;
+  if (deployed !== undefined && release.generation < deployed) {
+    throw new Refused(
+      `Pulumi.${shortStackName(stack)}.yaml is behind what is deployed: its release block has generation ${release.generation}, the Container App ${appName} carries generation ${deployed} (a later release's stack file was not committed). Bring the stack file up to date first: the release workflow commits it`,
+    );
+  }
+  // At the same generation, slots record the revision their label points at (a block written
+  // before revisions were recorded, or a deploy whose write-back was lost).
+  const labels = deployedLabels({ ref, app });
+  const recorded: { -readonly [K in keyof ReleaseState]: ReleaseState[K] } = { ...release };
+  if (deployed === undefined || release.generation === deployed) {
+    for (const slot of ["blue", "green"] as const) {
+      const state = release[slot];
+      const label = labels[slot];
+      const suffix = label === undefined ? undefined : suffixOf(appName, label);
+      if (state !== undefined && state.revision === undefined && suffix !== undefined) {
+        recorded[slot] = { ...state, revision: suffix };
+      }
+    }
+  }
+  return { ...ctx, release: recorded };
+}
+
+/**
+ * Refuses when Azure's traffic is not what the stack file says (changed outside the release
+ * command): a promotion would start from a state nobody chose.
+ */
+export function assertTrafficMatches(ctx: ReleaseContext): void {
+  if (ctx.release === undefined || ctx.app === undefined) {
+    return;
+  }
+  const want = trafficOf(ctx.ref.appName, ctx.release)
+    .map((entry) => `${entry.label}=${entry.revisionName}:${entry.weight}`)
+    .sort()
+    .join(", ");
+  const have = ctx.app.traffic
+    .filter((entry) => entry.label === "blue" || entry.label === "green")
+    .map((entry) => `${entry.label}=${entry.revisionName}:${entry.weight}`)
+    .sort()
+    .join(", ");
+  if (want !== have) {
+    throw new Refused(
+      `Azure's traffic on ${ctx.ref.appName} (${have || "none"}) is not what the stack file says (${want}); it was changed outside the release command. Run pulumi up --stack ${shortStackName(ctx.stack)} to restore the stack file's traffic, or rollback`,
+    );
+  }
+}
+
+/** The revision name of a slot in the context's release. */
+export function revisionOf(ctx: ReleaseContext, slot: Slot): string | undefined {
+  return ctx.release === undefined ? undefined : slotRevision(ctx.ref.appName, ctx.release, slot);
+}

@@ -1,0 +1,199 @@
+/**
+ * Deploy: a new version lands in the idle slot as a new revision at 0% traffic, waits until it is
+ * ready, and is verified on its own label URL. Live traffic never moves.
+ *
+ * 1. The release block gets the new slot, `latest` = that slot, canary 0, generation + 1 (so the
+ *    new revision's suffix is new even for an earlier template) and is written to the stack file.
+ * 2. A targeted `pulumi up` of the Container App creates the revision (the whole stack when the
+ *    app does not exist yet). If it fails, the block is put back with the bumped generation: a
+ *    suffix Azure may have burned is never sent again.
+ * 3. The revision Azure created is recorded in the block (`<slot>.revision`).
+ * 4. Ready: provisioned, active, running; a revision that cannot pull its image or read Key Vault
+ *    because the identity's role assignments have not taken effect is restarted, bounded.
+ * 5. Verified on `https://<app>---<slot>.<domain>` (cold starts allowed for), then the marker
+ *    `<slot>:<revision>` lets `promote` move traffic to exactly this revision.
+ * 6. Revisions in neither slot are deactivated.
+ * Undo: nothing to undo for traffic (it never moved); a failed candidate stays idle at 0%.
+ */
+import { parseSuffix } from "../lib/release";
+import {
+  ReleaseContext,
+  labelUrl,
+  loadContext,
+  revisionOf,
+  shortStackName,
+  suffixOf,
+} from "./context";
+import { deactivateSuperseded } from "./lifecycle";
+import { EXIT, ExitCode, ReleaseDeps, StackLockedError } from "./ports";
+import {
+  DIGEST_IMAGE,
+  ReleaseConfigError,
+  ReleaseState,
+  Slot,
+  otherSlot,
+  parseReleaseState,
+} from "./state";
+import { CheckFailed, Refused, waitReady } from "./traffic";
+import { verifyUrl } from "./verify";
+
+export interface DeployCommand {
+  readonly kind: "deploy";
+  readonly version: string;
+  readonly image: string;
+  /** Target slot. @default - the slot that is not live */
+  readonly slot?: Slot;
+  readonly smokePaths: readonly string[];
+}
+
+/** The generation a revision's suffix carries (`...-<fingerprint>g<generation>`). */
+function generationOf(appName: string, revision: string): number | undefined {
+  const suffix = suffixOf(appName, revision);
+  return suffix === undefined ? undefined : parseSuffix(suffix)?.generation;
+}
+
+/** The marker a verified deploy leaves on the stack: the slot and its exact revision. */
+export function verifiedMarker(slot: Slot, revision: string): string {
+  return `${slot}:${revision}`;
+}
+
+function nextRelease(
+  previous: ReleaseState | undefined,
+  command: DeployCommand,
+  appExists: boolean,
+): { next: ReleaseState; target: Slot } {
+  const deployed = { version: command.version, image: command.image };
+  if (previous === undefined || !appExists) {
+    // No app yet: the first update creates it with this version live in one slot.
+    const target = command.slot ?? previous?.live ?? "blue";
+    return {
+      target,
+      next: {
+        live: target,
+        latest: target,
+        canaryPercent: 0,
+        generation: (previous?.generation ?? 0) + 1,
+        [target]: deployed,
+      },
+    };
+  }
+  const live = previous.live;
+  const target = command.slot ?? otherSlot(live);
+  if (target === live) {
+    throw new Refused(
+      `slot ${live} is live (version ${previous[live]?.version}); deploy to the idle slot ${otherSlot(live)}`,
+    );
+  }
+  return {
+    target,
+    next: {
+      ...previous,
+      latest: target,
+      canaryPercent: 0,
+      generation: previous.generation + 1,
+      [target]: deployed,
+    },
+  };
+}
+
+/** Runs a deploy. Throws `Refused`, `CheckFailed` or an error; returns the exit code otherwise. */
+export async function deploy(
+  loaded: ReleaseContext | undefined,
+  command: DeployCommand,
+  deps: ReleaseDeps,
+): Promise<ExitCode> {
+  const stack = deps.workspace.stackName;
+  if (shortStackName(stack) === "prod" && !DIGEST_IMAGE.test(command.image)) {
+    throw new ReleaseConfigError(
+      `\`--image\` must be a digest (<registry>/<repository>@sha256:<64 hex>) on stack prod, got ${command.image}`,
+    );
+  }
+  const previous = loaded?.release ?? parseReleaseState(await deps.workspace.readRelease());
+  const first = loaded?.app === undefined;
+  const { next, target } = nextRelease(previous, command, !first);
+  if (previous !== undefined && previous.canaryPercent > 0) {
+    deps.report.info(
+      `the canary of ${otherSlot(previous.live)} (${previous.canaryPercent}%) ends: ${target} gets the new version at 0%`,
+    );
+  }
+  await deps.workspace.writeRelease(next);
+  await deps.workspace.writeVerified(undefined);
+  try {
+    await deps.workspace.up(
+      `release: deploy ${command.version} to ${target} (generation ${next.generation})`,
+      first ? "stack" : "app",
+    );
+  } catch (err) {
+    // Keep the bumped generation: Azure may have created (and burned) the revision's suffix.
+    if (previous !== undefined) {
+      await deps.workspace.writeRelease({ ...previous, generation: next.generation });
+    }
+    const app =
+      loaded === undefined ? undefined : await deps.azure.getApp(loaded.ref).catch(() => undefined);
+    const created = app?.latestRevisionName;
+    const burned =
+      loaded !== undefined &&
+      created !== undefined &&
+      created !== loaded.app?.latestRevisionName &&
+      generationOf(loaded.ref.appName, created) === next.generation;
+    if (err instanceof StackLockedError) {
+      throw new Refused(`another update holds the stack lock of ${stack}: ${err.message}`);
+    }
+    deps.report.error(
+      `error: pulumi up of the deploy failed: ${(err as Error).message}; live traffic did not move${burned ? `; revision ${created} was created and is not in any slot (its suffix is never sent again)` : ""}; the stack file keeps the previous slots at generation ${next.generation}`,
+    );
+    return EXIT.errorRolledBack;
+  }
+
+  // Record the revision Azure created for the slot.
+  const ctx = loaded !== undefined && !first ? loaded : await loadContext(deps);
+  const app = await deps.azure.getApp(ctx.ref);
+  const created = app?.latestRevisionName;
+  const suffix = created === undefined ? undefined : suffixOf(ctx.ref.appName, created);
+  if (
+    created === undefined ||
+    suffix === undefined ||
+    generationOf(ctx.ref.appName, created) !== next.generation
+  ) {
+    throw new Error(
+      `after the deploy, the app's latest revision is ${created ?? "(none)"}, not a revision of generation ${next.generation}`,
+    );
+  }
+  const recorded: ReleaseState = {
+    ...next,
+    [target]: { version: command.version, image: command.image, revision: suffix },
+  };
+  await deps.workspace.writeRelease(recorded);
+  deps.report.info(
+    `deployed ${command.version} to ${target} as revision ${created} at ${first ? 100 : 0}% traffic`,
+  );
+
+  const verifiedCtx: ReleaseContext = { ...ctx, app: app ?? ctx.app, release: recorded };
+  try {
+    await waitReady(deps, ctx.ref, created);
+    await verifyUrl(
+      deps,
+      `${target} (${created})`,
+      labelUrl(verifiedCtx, target),
+      command.smokePaths,
+    );
+  } catch (err) {
+    if (err instanceof CheckFailed) {
+      throw new CheckFailed(
+        first
+          ? `${err.message}; the first release in ${target} is not verified`
+          : `${err.message}; ${target} is not verified and gets no traffic (live stays ${recorded.live})`,
+      );
+    }
+    throw err;
+  }
+  await deps.workspace.writeVerified(verifiedMarker(target, created));
+  const live = revisionOf(verifiedCtx, recorded.live);
+  await deactivateSuperseded(deps, ctx.ref, [created, ...(live === undefined ? [] : [live])]);
+  deps.report.info(
+    first || target === recorded.live
+      ? `deployed ${command.version} to ${target}: the first release, ${target} is live at 100%`
+      : `deployed ${command.version} to ${target}: verified at 0% traffic; live stays ${recorded.live} (${recorded[recorded.live]?.version}, ${live ?? "?"}); next: npm run release -- promote --stack ${stack}`,
+  );
+  return EXIT.ok;
+}

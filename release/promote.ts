@@ -1,0 +1,236 @@
+/**
+ * Promote: the verified idle slot takes traffic step by step (`--steps 10,50,100`), each step
+ * observed for `--pause` and judged by the gates; the last step makes it live.
+ *
+ * Each step is one ARM write of the Container App's traffic (no `pulumi up`, no other resource),
+ * then the stack file records it with a new generation. During a step:
+ * - health checks of the candidate's label URL every `checkIntervalSeconds`; more than
+ *   `maxConsecutiveHealthFailures` in a row roll back;
+ * - the automatic rollback triggers (error rate over 2 min, p95 over 5 min) on trailing windows;
+ * - at the end, once `ingestionLagMinutes` have passed, the promotion criteria over the whole step
+ *   (p95 and error rate of the candidate's own requests). Too few requests is inconclusive: the
+ *   step waits, at most `inconclusiveMaxWaitMinutes`, then fails; it never passes.
+ * Undo: every failure after traffic moved (a gate, an Azure error, a timeout, SIGINT/SIGTERM)
+ * puts the original traffic back with one ARM write before the command exits.
+ */
+import { DEFAULT_SMOKE_PATHS } from "./ports";
+import {
+  ReleaseContext,
+  assertTrafficMatches,
+  labelUrl,
+  productionUrl,
+  revisionOf,
+} from "./context";
+import { verifiedMarker } from "./deploy";
+import { promotionVerdict, triggerReason } from "./gates";
+import { deactivateSuperseded } from "./lifecycle";
+import { EXIT, ExitCode, ReleaseDeps, TrafficWeight, probeNames } from "./ports";
+import { ReleaseState, Slot, otherSlot } from "./state";
+import { CheckFailed, Refused, ensureServable, writeTraffic } from "./traffic";
+import { healthOnce, verifyUrl } from "./verify";
+
+export interface PromoteCommand {
+  readonly kind: "promote";
+  /** Traffic shares for the idle slot; the last is 100. @default [100] */
+  readonly steps: readonly number[];
+  /** Observation time of each step but the last. @default 2 min */
+  readonly pauseMs: number;
+  readonly smokePaths: readonly string[];
+}
+
+const MINUTE = 60_000;
+
+/** The traffic of a release: `live` gets `100 - canary`, the other slot `canary`, both labelled. */
+export function trafficFor(ctx: ReleaseContext, live: Slot, canary: number): TrafficWeight[] {
+  const entries: TrafficWeight[] = [];
+  for (const slot of ["blue", "green"] as const) {
+    const revisionName = revisionOf(ctx, slot);
+    if (revisionName !== undefined) {
+      entries.push({
+        revisionName,
+        label: slot,
+        weight: slot === live ? 100 - canary : canary,
+      });
+    }
+  }
+  return entries;
+}
+
+/** Observes one canary step; throws `CheckFailed` when a trigger fires or the criteria fail. */
+async function observeStep(
+  ctx: ReleaseContext,
+  deps: ReleaseDeps,
+  candidate: { slot: Slot; revision: string },
+  stepStart: number,
+  pauseMs: number,
+  smokePaths: readonly string[],
+): Promise<void> {
+  const g = ctx.gates;
+  const interval = g.checkIntervalSeconds * 1000;
+  const lag = g.ingestionLagMinutes * MINUTE;
+  const url = labelUrl(ctx, candidate.slot);
+  const stats = (fromMs: number, toMs: number) =>
+    deps.telemetry.requestStats({
+      workspaceId: ctx.workspaceId,
+      revisionName: candidate.revision,
+      fromMs,
+      toMs,
+      excludeNames: probeNames(smokePaths.length > 0 ? smokePaths : DEFAULT_SMOKE_PATHS),
+    });
+  if (ctx.workspaceId === "") {
+    throw new CheckFailed(
+      "the stack exports no `logAnalyticsWorkspaceId`: the gates cannot read the candidate's requests (run pulumi up once to add the output)",
+    );
+  }
+  const end = stepStart + pauseMs;
+  let consecutive = 0;
+  while (deps.clock.now() < end) {
+    await deps.clock.sleep(Math.min(interval, end - deps.clock.now()), deps.signal);
+    const failures = await healthOnce(deps, url, smokePaths);
+    consecutive = failures.length === 0 ? 0 : consecutive + 1;
+    if (consecutive > g.maxConsecutiveHealthFailures) {
+      throw new CheckFailed(
+        `health check failed ${consecutive} times in a row (more than ${g.maxConsecutiveHealthFailures}): ${failures.join(", ")}`,
+      );
+    }
+    const now = deps.clock.now() - lag;
+    const from = (minutes: number) => Math.max(stepStart, now - minutes * MINUTE);
+    if (now > stepStart) {
+      const reason = triggerReason(
+        await stats(from(g.rollbackErrorRateWindowMinutes), now),
+        await stats(from(g.rollbackP95WindowMinutes), now),
+        g,
+      );
+      if (reason !== undefined) {
+        throw new CheckFailed(`rollback trigger: ${reason}`);
+      }
+    }
+  }
+  // The step's whole window, read once its rows are ingested.
+  const readyAt = end + lag;
+  if (deps.clock.now() < readyAt) {
+    deps.report.info(
+      `step window ends; waiting ${Math.round((readyAt - deps.clock.now()) / 1000)}s for telemetry ingestion (${g.ingestionLagMinutes} min)`,
+    );
+    await deps.clock.sleep(readyAt - deps.clock.now(), deps.signal);
+  }
+  const deadline = readyAt + g.inconclusiveMaxWaitMinutes * MINUTE;
+  for (;;) {
+    const windowEnd = Math.max(end, deps.clock.now() - lag);
+    const verdict = promotionVerdict(await stats(stepStart, windowEnd), g);
+    if (verdict.kind === "pass") {
+      deps.report.info(`promotion criteria met: ${verdict.detail}`);
+      return;
+    }
+    if (verdict.kind === "fail") {
+      throw new CheckFailed(`promotion criteria not met: ${verdict.detail}`);
+    }
+    if (deps.clock.now() >= deadline) {
+      throw new CheckFailed(
+        `inconclusive: ${verdict.detail} after waiting ${g.inconclusiveMaxWaitMinutes} min; a window without enough requests never passes`,
+      );
+    }
+    deps.report.info(
+      `inconclusive: ${verdict.detail}; waiting ${g.checkIntervalSeconds}s for more`,
+    );
+    await deps.clock.sleep(interval, deps.signal);
+  }
+}
+
+/** Runs a promotion; every failure after traffic moved is rolled back before it returns. */
+export async function promote(
+  ctx: ReleaseContext,
+  command: PromoteCommand,
+  deps: ReleaseDeps,
+): Promise<ExitCode> {
+  const release = ctx.release;
+  const stack = ctx.stack;
+  if (release === undefined || ctx.app === undefined) {
+    throw new Refused(`no release on stack ${stack} yet; run deploy first`);
+  }
+  const idle = otherSlot(release.live);
+  const candidate = release[idle];
+  const candidateRevision = revisionOf(ctx, idle);
+  const verified = await deps.workspace.readVerified();
+  if (
+    candidate === undefined ||
+    candidateRevision === undefined ||
+    verified !== verifiedMarker(idle, candidateRevision)
+  ) {
+    throw new Refused(
+      `no verified idle slot on stack ${stack}: ${candidate === undefined ? "the idle slot is empty" : `${idle} (${candidate.version}, ${candidateRevision}) has not passed a deploy's checks`}; run deploy first`,
+    );
+  }
+  assertTrafficMatches(ctx);
+  await ensureServable(deps, ctx.ref, candidateRevision);
+
+  let generation = release.generation;
+  let moved = false;
+  const original = trafficFor(ctx, release.live, release.canaryPercent);
+  const write = async (traffic: TrafficWeight[], next: ReleaseState) => {
+    generation += 1;
+    moved = true;
+    await writeTraffic(deps, ctx.ref, traffic, generation);
+    await deps.workspace.writeRelease({ ...next, generation });
+  };
+  try {
+    for (const step of command.steps) {
+      deps.signal?.throwIfAborted();
+      if (step < 100) {
+        await write(trafficFor(ctx, release.live, step), { ...release, canaryPercent: step });
+        const stepStart = deps.clock.now();
+        deps.report.info(
+          `step ${step}%: ${idle} (${candidate.version}, ${candidateRevision}) gets ${step}% of traffic; observing for ${command.pauseMs / 1000}s`,
+        );
+        await observeStep(
+          ctx,
+          deps,
+          { slot: idle, revision: candidateRevision },
+          stepStart,
+          command.pauseMs,
+          command.smokePaths,
+        );
+      } else {
+        await write(trafficFor(ctx, idle, 0), { ...release, live: idle, canaryPercent: 0 });
+        deps.report.info(`step 100%: ${idle} (${candidate.version}) is live`);
+        await verifyUrl(deps, `production (${idle} live)`, productionUrl(ctx), command.smokePaths);
+      }
+    }
+  } catch (err) {
+    if (!moved) {
+      throw err;
+    }
+    const why =
+      err instanceof CheckFailed
+        ? err.message
+        : deps.signal?.aborted
+          ? `interrupted (${String(deps.signal.reason)})`
+          : `error: ${(err as Error).message}`;
+    deps.report.error(`promotion of ${idle} failed: ${why}`);
+    try {
+      generation += 1;
+      await writeTraffic(deps, ctx.ref, original, generation);
+      await deps.workspace.writeRelease({ ...release, generation });
+      await deps.workspace.writeVerified(undefined);
+    } catch (undo) {
+      deps.report.error(
+        `error: putting traffic back failed: ${(undo as Error).message}. Traffic may still be split. Finish by hand: npm run release -- rollback --stack ${stack} (or in the portal, set ${release.live} to 100%: az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${release.live}=100 ${idle}=0)`,
+      );
+      return EXIT.rollbackFailed;
+    }
+    deps.report.error(
+      `rolled back automatically: ${release.live} (${release[release.live]?.version}) serves ${100 - release.canaryPercent}% of traffic again`,
+    );
+    return err instanceof CheckFailed ? EXIT.checkFailed : EXIT.errorRolledBack;
+  }
+  await deps.workspace.writeVerified(undefined);
+  const previousLive = revisionOf(ctx, release.live);
+  await deactivateSuperseded(deps, ctx.ref, [
+    candidateRevision,
+    ...(previousLive === undefined ? [] : [previousLive]),
+  ]);
+  deps.report.info(
+    `promoted ${idle} (${candidate.version}) to live on stack ${stack}; ${release.live} (${release[release.live]?.version}) is idle and stays active for rollback; undo with: npm run release -- rollback --stack ${stack}`,
+  );
+  return EXIT.ok;
+}
