@@ -87,6 +87,10 @@ export const SCENARIOS: readonly Scenario[] = [
       { snapshot: "release-run" },
       { restore: "main" },
       { up: {}, expect: { exit: 3, output: "Bring the stack file up to date" } },
+      {
+        release: "status",
+        expect: { exit: 0, output: "warning: Pulumi.staging.yaml is behind what is deployed" },
+      },
       { restore: "release-run" },
       { up: {}, expect: { exit: 0 } },
     ],

@@ -57,7 +57,7 @@ export const GATE_RANGES: Readonly<
   >
 > = {
   promoteMaxP95Ms: { min: 1, max: 60_000, text: "promotion: p95 latency below (ms)" },
-  promoteMaxErrorRatePercent: { min: 0, max: 100, text: "promotion: error rate below (%)" },
+  promoteMaxErrorRatePercent: { min: 0.01, max: 100, text: "promotion: error rate below (%)" },
   rollbackErrorRatePercent: { min: 0, max: 100, text: "rollback: error rate above (%)" },
   rollbackErrorRateWindowMinutes: { min: 1, max: 60, text: "...over this window (min)" },
   rollbackP95Ms: { min: 1, max: 120_000, text: "rollback: p95 latency above (ms)" },

@@ -394,6 +394,13 @@ export async function simulateStack(args: {
     failures.push(error);
   };
   process.on("unhandledRejection", onRejection);
+  // The SDK records a stack trace for every promise and resource (`new Error().stack`); under
+  // ts-node each one is source-mapped, which costs most of a run. V8's own formatting is enough
+  // here: nothing reads those traces under the mock runtime.
+  const prepareStackTrace = Error.prepareStackTrace;
+  const stackTraceLimit = Error.stackTraceLimit;
+  delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+  Error.stackTraceLimit = 1;
   try {
     const call = args.call;
     const mocks: pulumi.runtime.Mocks =
@@ -443,6 +450,8 @@ export async function simulateStack(args: {
       warnings,
     };
   } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
     running = false;

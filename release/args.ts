@@ -90,7 +90,7 @@ function parseSmokePaths(text: string | undefined): readonly string[] {
 /** Parses `argv` (without `node` and the script). */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [name, ...rest] = argv;
-  if (name === undefined || !(name in ALLOWED)) {
+  if (name === undefined || !Object.hasOwn(ALLOWED, name)) {
     throw new ReleaseConfigError(
       `unknown command ${name === undefined ? "(none)" : name}; expected status, deploy, promote or rollback`,
     );

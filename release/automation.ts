@@ -114,7 +114,7 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
     const urns = (state.resources ?? [])
       .filter((resource) => DEPLOY_TARGET_TYPES.includes(resource.type))
       .map((resource) => resource.urn);
-    if (urns.length === 0) {
+    if (!(state.resources ?? []).some((resource) => resource.type === DEPLOY_TARGET_TYPES[0])) {
       throw new Error("the stack's state has no Container App: run pulumi up for the stack first");
     }
     return urns;

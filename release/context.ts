@@ -38,6 +38,8 @@ export interface ReleaseContext {
   readonly release: ReleaseState | undefined;
   /** The deployed app; `undefined` before the first `pulumi up`. */
   readonly app: AppInfo | undefined;
+  /** Set (for `status` only) when the stack file is older than the deployed generation. */
+  readonly behind?: string;
 }
 
 /** The short stack name (`org/project/prod` -> `prod`). */
@@ -77,8 +79,14 @@ export function deployedLabels(ctx: {
   return labels;
 }
 
-/** Reads the stack file, its outputs and the deployed app. Throws `Refused` when they disagree. */
-export async function loadContext(deps: ReleaseDeps): Promise<ReleaseContext> {
+/**
+ * Reads the stack file, its outputs and the deployed app. Throws `Refused` when the stack file is
+ * older than the deployed generation, unless `readOnly` (status), which reports it instead.
+ */
+export async function loadContext(
+  deps: ReleaseDeps,
+  options: { readonly readOnly?: boolean } = {},
+): Promise<ReleaseContext> {
   const stack = deps.workspace.stackName;
   const release = parseReleaseState(await deps.workspace.readRelease());
   const gates = deps.gates ?? parseGateState(await deps.workspace.readGates());
@@ -96,9 +104,11 @@ export async function loadContext(deps: ReleaseDeps): Promise<ReleaseContext> {
   }
   const deployed = app.generation;
   if (deployed !== undefined && release.generation < deployed) {
-    throw new Refused(
-      `Pulumi.${shortStackName(stack)}.yaml is behind what is deployed: its release block has generation ${release.generation}, the Container App ${appName} carries generation ${deployed} (a later release's stack file was not committed). Bring the stack file up to date first: the release workflow commits it`,
-    );
+    const behind = `Pulumi.${shortStackName(stack)}.yaml is behind what is deployed: its release block has generation ${release.generation}, the Container App ${appName} carries generation ${deployed} (a later release's stack file was not committed). Bring the stack file up to date first: the release workflow commits it`;
+    if (options.readOnly === true) {
+      return { ...ctx, release, behind };
+    }
+    throw new Refused(behind);
   }
   // At the same generation, slots record the revision their label points at (a block written
   // before revisions were recorded, or a deploy whose write-back was lost).

@@ -51,7 +51,14 @@ const consoleReporter: Reporter = {
 /** Real time; a sleep ends early (rejecting) when the signal aborts. */
 export const realClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal }),
+  sleep: async (ms, signal) => {
+    try {
+      await delay(ms, undefined, signal === undefined ? {} : { signal });
+    } catch (err) {
+      // `timers/promises` rejects with an AbortError; the Clock contract is the signal's reason.
+      throw signal?.aborted === true ? signal.reason : err;
+    }
+  },
 };
 
 /** The Azure ports for a subscription. */
@@ -115,7 +122,11 @@ export async function main(
       overrides.openWorkspace ??
       ((name: string) => automationWorkspace(name, (line) => process.stdout.write(line))())
     )(parsed.stack);
-    subscriptionId = (await workspace.outputs()).subscriptionId ?? "";
+    subscriptionId =
+      (await workspace.outputs()).subscriptionId ??
+      process.env.ARM_SUBSCRIPTION_ID ??
+      process.env.AZURE_SUBSCRIPTION_ID ??
+      "";
   } catch (err) {
     const message = (err as Error).message;
     report.error(
@@ -127,7 +138,7 @@ export async function main(
   }
   if (!/^[0-9a-f-]{36}$/i.test(subscriptionId)) {
     report.error(
-      `refused: stack ${parsed.stack} exports no \`subscriptionId\`: run pulumi up --stack ${parsed.stack} once to add the output; nothing changed`,
+      `refused: no Azure subscription: stack ${parsed.stack} exports no \`subscriptionId\` (run pulumi up --stack ${parsed.stack} once to add the output) and ARM_SUBSCRIPTION_ID is not set; nothing changed`,
     );
     return EXIT.refused;
   }

@@ -31,7 +31,7 @@ export { shortStackName, verifiedMarker };
 export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Promise<ExitCode> {
   try {
     if (command.kind === "status") {
-      return await status(await loadContext(deps), deps);
+      return await status(await loadContext(deps, { readOnly: true }), deps);
     }
     return await exclusive(command.kind, deps, async () => {
       if (command.kind === "deploy") {
@@ -68,7 +68,7 @@ export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Pr
     }
     const why = deps.signal?.aborted
       ? `interrupted (${String(deps.signal.reason)})`
-      : (err as Error).message;
+      : (err as Error).message.replace(/\.$/, "");
     deps.report.error(`error: ${why}; live traffic did not move`);
     return EXIT.errorRolledBack;
   }
@@ -111,7 +111,10 @@ async function exclusive(
   try {
     return await run();
   } finally {
-    await deps.workspace.writeLock(undefined);
+    // Remove the lock only while it is ours (never another release's after a lost race).
+    if ((await deps.workspace.readLock()) === me) {
+      await deps.workspace.writeLock(undefined);
+    }
   }
 }
 
@@ -128,6 +131,11 @@ async function status(ctx: ReleaseContext, deps: ReleaseDeps): Promise<ExitCode>
   }
   const verified = await deps.workspace.readVerified();
   const latest = latestSlot(release);
+  if (ctx.behind !== undefined) {
+    report.error(
+      `warning: ${ctx.behind}; below, the slots as the stack file has them and what Azure serves`,
+    );
+  }
   report.info(
     `stack ${ctx.stack}: live ${release.live}, latest ${latest}, generation ${release.generation} (Azure: ${ctx.app?.generation ?? "no tag"})`,
   );
@@ -142,14 +150,15 @@ async function status(ctx: ReleaseContext, deps: ReleaseDeps): Promise<ExitCode>
     }
     inSlots.push(name);
     const revision = revisions.find((item) => item.name === name);
-    const weight = ctx.app?.traffic.find((entry) => entry.label === slot)?.weight;
+    const served = ctx.app?.traffic.find((entry) => entry.label === slot);
+    const weight = served?.weight;
     const marks = [
       slot === release.live ? "live" : "",
       slot === latest ? "latest" : "",
       verified === verifiedMarker(slot, name) ? "verified" : "",
     ].filter((mark) => mark !== "");
     report.info(
-      `${slot}: version ${state.version}, revision ${name}, weight ${weight ?? "?"}%, ${revision === undefined ? "not in Azure" : `${revision.active ? "active" : "inactive"}, ${revision.provisioningState}/${revision.runningState}, ${revision.replicas} replicas`}, image ${state.image}, url ${labelUrl(ctx, slot) || "(none)"}${marks.length > 0 ? ` [${marks.join(", ")}]` : ""}`,
+      `${slot}: version ${state.version}, revision ${name}${served !== undefined && served.revisionName !== name ? ` (Azure's ${slot} label: ${served.revisionName})` : ""}, weight ${weight ?? "?"}%, ${revision === undefined ? "not in Azure" : `${revision.active ? "active" : "inactive"}, ${revision.provisioningState}/${revision.runningState}, ${revision.replicas} replicas`}, image ${state.image}, url ${labelUrl(ctx, slot) || "(none)"}${marks.length > 0 ? ` [${marks.join(", ")}]` : ""}`,
     );
   }
   for (const revision of revisions) {

@@ -205,7 +205,7 @@ export async function promote(
         ? err.message
         : deps.signal?.aborted
           ? `interrupted (${String(deps.signal.reason)})`
-          : `error: ${(err as Error).message}`;
+          : `error: ${(err as Error).message.replace(/\.$/, "")}`;
     deps.report.error(`promotion of ${idle} failed: ${why}`);
     try {
       generation += 1;
@@ -214,7 +214,7 @@ export async function promote(
       await deps.workspace.writeVerified(undefined);
     } catch (undo) {
       deps.report.error(
-        `error: putting traffic back failed: ${(undo as Error).message}. Traffic may still be split. Finish by hand: npm run release -- rollback --stack ${stack} (or in the portal, set ${release.live} to 100%: az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${release.live}=100 ${idle}=0)`,
+        `error: putting traffic back failed: ${(undo as Error).message.replace(/\.$/, "")}. Traffic may still be split. Finish by hand: npm run release -- rollback --stack ${stack} (or in the portal, set ${release.live} to 100%: az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${release.live}=100 ${idle}=0)`,
       );
       return EXIT.rollbackFailed;
     }

@@ -131,6 +131,17 @@ export async function waitReady(
       await deps.azure.restart(ref, revisionName);
       continue;
     }
+    if (roleWaitStart !== undefined) {
+      // After a restart for role assignments, the grace period is the limit, not the ready timeout.
+      const graceWaited = deps.clock.now() - roleWaitStart;
+      if (graceWaited >= roleAssignmentGraceMs) {
+        throw new CheckFailed(
+          `revision ${revisionName} still cannot pull its image or read Key Vault after ${Math.round(graceWaited / 1000)}s: the identity's role assignments have not taken effect (${describe(revision)}); check them and run the deploy again`,
+        );
+      }
+      await deps.clock.sleep(readyPollMs, deps.signal);
+      continue;
+    }
     const waited = deps.clock.now() - start;
     if (waited >= readyTimeoutMs) {
       throw new CheckFailed(

@@ -142,6 +142,14 @@ export class ContainerAppStore {
     const spec = (
       kind === "put" ? withoutNulls(incoming) : mergePatch(existing?.spec, incoming)
     ) as JsonObject;
+    // Tags are not merged on PATCH: the request's `tags` replace the resource's tags as a whole
+    // (ARM resource provider contract, "PATCH": tags in a PATCH body replace all existing tags;
+    // https://github.com/cloud-and-ai-microsoft/resource-provider-contract/blob/master/v1.0/put-resource.md
+    // and learn.microsoft.com/azure/azure-resource-manager/management/tag-resources: "PATCH ...
+    // replaces the tags"; code not confirmed for Microsoft.App specifically).
+    if (kind === "patch" && isObject(incoming) && isObject(incoming.tags)) {
+      spec.tags = withoutNulls(incoming.tags);
+    }
     if (existing === undefined && typeof spec.location !== "string") {
       // ARM requires a location on tracked resources (code LocationRequired; message not
       // confirmed).

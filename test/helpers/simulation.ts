@@ -197,4 +197,3 @@ export function urnsOf(resources: readonly pulumi.Resource[]): Promise<string[]>
     pulumi.all(resources.map((resource) => resource.urn)).apply(resolve);
   });
 }
-

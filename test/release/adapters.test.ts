@@ -1,460 +1,492 @@
+// The Azure adapters (release/azure.ts) through the real SDK clients against the local model of
+// ARM and the Logs query API (drill/model), over HTTPS.
 import * as assert from "node:assert/strict";
-import * as os from "node:os";
-import * as path from "node:path";
-import type { ConfigMap, OutputMap, TagMap, UpdateSummary } from "@pulumi/pulumi/automation";
+import { GENERATION_TAG } from "../../lib/guard";
+import { gateQuery } from "../../release/gates";
+import { StatsQuery, probeNames } from "../../release/ports";
 import {
-  AutomationReleaseWorkspace,
-  AutomationStack,
-  VERIFIED_TAG,
-} from "../../release/automation";
-import {
-  AppInsightsErrorBudget,
-  AzRevisionReadiness,
-  CommandRunner,
-  requestsQuery,
-} from "../../release/azure";
-import { FetchHttpChecker } from "../../release/http";
-import { main, releaseOwner, REPO_ROOT } from "../../release/main";
-import { RELEASE_LOCK_TAG, StackLockedError } from "../../release/ports";
-import { RELEASE_CONFIG_KEY } from "../../release/state";
-import { BLUE_ONLY, FakeBudget, FakeHttp, FakeReadiness } from "./fakes";
+  APP,
+  BLUE_REVISION,
+  BLUE_SUFFIX,
+  DOMAIN,
+  GREEN_REVISION,
+  GREEN_SUFFIX,
+  IMAGE_1,
+  IMAGE_3,
+  PipelinePolicy,
+  REF,
+  RG,
+  START,
+  SUBSCRIPTION,
+  WORKSPACE_ID,
+  World,
+  armLog,
+  blueLiveGreenIdle,
+  closeWorlds,
+  putApp,
+  startWorld,
+} from "./helpers";
 
-/** An Automation API stack double that records calls. */
-class FakeStack {
-  readonly calls: unknown[][] = [];
-  config: ConfigMap = {};
-  tags: TagMap = {};
-  history: UpdateSummary["result"][] = ["succeeded"];
-  upError: Error | undefined;
-  outputMap: OutputMap = {};
+const APP_PATH = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.App/containerApps/${APP}`;
+const FQDN = `${APP}.${DOMAIN}`;
 
-  asStack(): AutomationStack {
-    return {
-      getAllConfig: async () => this.config,
-      setAllConfigJson: async (json: string) =>
-        void this.calls.push(["setAllConfigJson", JSON.parse(json)]),
-      removeConfig: async (key: string) => void this.calls.push(["removeConfig", key]),
-      up: async (opts?: object) => {
-        this.calls.push([
-          "up",
-          { ...opts, onOutput: typeof (opts as { onOutput?: unknown }).onOutput },
-        ]);
-        if (this.upError) throw this.upError;
-        return {} as never;
-      },
-      outputs: async () => this.outputMap,
-      history: async (pageSize?: number) => {
-        this.calls.push(["history", pageSize]);
-        return this.history.map((result) => ({ result }) as UpdateSummary);
-      },
-      listTags: async () => this.tags,
-      setTag: async (key: string, value: string) => void this.calls.push(["setTag", key, value]),
-      removeTag: async (key: string) => void this.calls.push(["removeTag", key]),
-    };
-  }
+afterEach(closeWorlds);
+
+/** Expects an Azure SDK `RestError` with exactly this status, code and message. */
+async function rejectsWithRestError(
+  promise: Promise<unknown>,
+  expected: { statusCode: number; code: string; message: string },
+): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
+    assert.deepEqual(
+      { name: e.name, statusCode: e.statusCode, code: e.code, message: e.message },
+      { name: "RestError", ...expected },
+    );
+    return true;
+  });
 }
 
-const OPTIONS = {
-  stackName: "prod",
-  policyPack: "/repo/policy",
-  policyPackConfig: "/repo/policy/config/prod.json",
-  onOutput: () => undefined,
-};
+describe("ArmContainerApps: reading", () => {
+  it("getApp answers undefined for an app that does not exist", async () => {
+    // given
+    const world = await startWorld();
 
-describe("release Automation API workspace", () => {
-  it("reads the structured release block from the stack config", async () => {
-    // given the config as `pulumi config --json` gives it
-    const stack = new FakeStack();
-    stack.config = { [RELEASE_CONFIG_KEY]: { value: JSON.stringify(BLUE_ONLY), secret: false } };
+    // when
+    const app = await world.azure.getApp(REF);
 
-    // when / then
-    assert.deepEqual(
-      await new AutomationReleaseWorkspace(stack.asStack(), OPTIONS).readRelease(),
-      BLUE_ONLY,
-    );
+    // then
+    assert.equal(app, undefined);
+    assert.deepEqual(armLog(world), ["GET app 404"]);
   });
 
-  it("reads undefined when the key is not set, and fails when it is not JSON", async () => {
+  it("getApp maps the latest revision, the FQDN, the labelled traffic and the generation tag", async () => {
     // given
-    const stack = new FakeStack();
-    const workspace = new AutomationReleaseWorkspace(stack.asStack(), OPTIONS);
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
 
-    // when / then
-    assert.equal(await workspace.readRelease(), undefined);
-    stack.config = { [RELEASE_CONFIG_KEY]: { value: "blue" } };
-    await assert.rejects(workspace.readRelease(), {
-      name: "ReleaseConfigError",
-      message: "`chatbot-platform:release` must be a structured object, got blue",
+    // when
+    const app = await world.azure.getApp(REF);
+
+    // then
+    assert.deepEqual(app, {
+      latestRevisionName: GREEN_REVISION,
+      fqdn: FQDN,
+      traffic: [
+        { revisionName: BLUE_REVISION, weight: 100, label: "blue" },
+        { revisionName: GREEN_REVISION, weight: 0, label: "green" },
+      ],
+      generation: 2,
     });
   });
 
-  it("writes the block as a structured object with set-all --json, and removes it for undefined", async () => {
-    // given
-    const stack = new FakeStack();
-    const workspace = new AutomationReleaseWorkspace(stack.asStack(), OPTIONS);
+  it("getApp resolves a latestRevision entry to the latest revision and omits a missing generation", async () => {
+    // given: traffic left to Azure's default (100% latest revision), no generation tag
+    const world = await startWorld();
+    await putApp(world, { suffix: BLUE_SUFFIX });
 
     // when
-    await workspace.writeRelease(BLUE_ONLY);
-    await workspace.writeRelease(undefined);
+    const app = await world.azure.getApp(REF);
 
     // then
-    assert.deepEqual(stack.calls, [
-      [
-        "setAllConfigJson",
-        {
-          [RELEASE_CONFIG_KEY]: {
-            value: JSON.stringify(BLUE_ONLY),
-            objectValue: BLUE_ONLY,
-            secret: false,
-          },
-        },
+    assert.deepEqual(app, {
+      latestRevisionName: BLUE_REVISION,
+      fqdn: FQDN,
+      traffic: [{ revisionName: BLUE_REVISION, weight: 100 }],
+    });
+  });
+
+  it("fails when Azure answers getApp with another error than 404", async () => {
+    // given
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
+    world.model.faults.fail({
+      method: "GET",
+      path: /\/containerApps\/chatbot-api-prod$/,
+      status: 403,
+      code: "AuthorizationFailed",
+      message: "The client does not have authorization to perform action 'read'.",
+    });
+
+    // when / then
+    await rejectsWithRestError(world.azure.getApp(REF), {
+      statusCode: 403,
+      code: "AuthorizationFailed",
+      message: "The client does not have authorization to perform action 'read'.",
+    });
+  });
+
+  it("listRevisions maps state, replicas, traffic weight, creation time and provisioning error", async () => {
+    // given: blue running with all traffic; green, created 30 s later, failing to start
+    const world = await startWorld();
+    world.model.setImageBehaviour(IMAGE_3, { failsToStart: true });
+    await putApp(world, {
+      suffix: BLUE_SUFFIX,
+      traffic: [{ revisionName: BLUE_REVISION, weight: 100, label: "blue" }],
+    });
+    world.clock.advance(30_000);
+    await putApp(world, {
+      suffix: GREEN_SUFFIX,
+      image: IMAGE_3,
+      traffic: [
+        { revisionName: BLUE_REVISION, weight: 100, label: "blue" },
+        { revisionName: GREEN_REVISION, weight: 0, label: "green" },
       ],
-      ["removeConfig", RELEASE_CONFIG_KEY],
+    });
+    world.clock.advance(60_000);
+
+    // when
+    const revisions = await world.azure.listRevisions(REF);
+
+    // then
+    assert.deepEqual(revisions, [
+      {
+        name: BLUE_REVISION,
+        active: true,
+        provisioningState: "Provisioned",
+        runningState: "Running",
+        replicas: 2,
+        trafficWeight: 100,
+        createdTime: START,
+      },
+      {
+        name: GREEN_REVISION,
+        active: true,
+        provisioningState: "Failed",
+        runningState: "Failed",
+        replicas: 0,
+        trafficWeight: 0,
+        provisioningError: `Container of revision '${GREEN_REVISION}' (image '${IMAGE_3}') exited before it became ready: startup probe failed`,
+        createdTime: START + 30_000,
+      },
     ]);
   });
 
-  it("runs up with the policy pack and the stack's policy config", async () => {
+  it("getRevision answers undefined for a revision that does not exist, the mapped revision otherwise", async () => {
     // given
-    const stack = new FakeStack();
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
 
     // when
-    await new AutomationReleaseWorkspace(stack.asStack(), OPTIONS).up("release: rollback to blue");
+    const missing = await world.azure.getRevision(REF, `${APP}--v9-9-9-ffffffg9`);
+    const green = await world.azure.getRevision(REF, GREEN_REVISION);
 
     // then
-    assert.deepEqual(stack.calls, [
-      [
-        "up",
-        {
-          message: "release: rollback to blue",
-          policyPacks: ["/repo/policy"],
-          policyPackConfigs: ["/repo/policy/config/prod.json"],
-          onOutput: "function",
-        },
-      ],
+    assert.equal(missing, undefined);
+    assert.deepEqual(green, {
+      name: GREEN_REVISION,
+      active: true,
+      provisioningState: "Provisioned",
+      runningState: "Running",
+      replicas: 2,
+      trafficWeight: 0,
+      createdTime: START,
+    });
+    assert.deepEqual(armLog(world).slice(-2), [
+      `GET revisions/${APP}--v9-9-9-ffffffg9 404`,
+      `GET revisions/${GREEN_REVISION} 200`,
     ]);
   });
+});
 
-  it("fails with StackLockedError when up meets a ConcurrentUpdateError", async () => {
-    // given the Automation API's error for a held lock
-    const stack = new FakeStack();
-    stack.upError = Object.assign(
-      new Error("[409] Conflict: Another update is currently in progress."),
-      { name: "ConcurrentUpdateError" },
+describe("ArmContainerApps: writing", () => {
+  it("setTraffic sends one PATCH of the traffic and the tags, keeping the app's other tags", async () => {
+    // given
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
+    const from = world.model.faults.log.length;
+    const traffic = [
+      { revisionName: BLUE_REVISION, weight: 90, label: "blue" },
+      { revisionName: GREEN_REVISION, weight: 10, label: "green" },
+    ];
+
+    // when
+    await world.azure.setTraffic(REF, traffic, 3);
+
+    // then: a read of the current tags, then one PATCH without a template
+    assert.deepEqual(armLog(world, from), ["GET app 200", "PATCH app 200"]);
+    assert.deepEqual(world.wire.at(-1), {
+      method: "PATCH",
+      path: APP_PATH,
+      body: {
+        location: "eastus2",
+        tags: { environment: "prod", [GENERATION_TAG]: "3" },
+        properties: { configuration: { ingress: { traffic } } },
+      },
+    });
+    const app = world.model.app(RG, APP);
+    assert.deepEqual(app?.tags, { environment: "prod", [GENERATION_TAG]: "3" });
+    assert.deepEqual(app?.properties.configuration.ingress?.traffic, traffic);
+  });
+
+  it("setTraffic creates no revision", async () => {
+    // given
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
+
+    // when
+    await world.azure.setTraffic(
+      REF,
+      [
+        { revisionName: BLUE_REVISION, weight: 0, label: "blue" },
+        { revisionName: GREEN_REVISION, weight: 100, label: "green" },
+      ],
+      3,
     );
-    const workspace = new AutomationReleaseWorkspace(stack.asStack(), OPTIONS);
+
+    // then
+    assert.deepEqual(
+      world.model.revisions(RG, APP).map((revision) => revision.name),
+      [BLUE_REVISION, GREEN_REVISION],
+    );
+    assert.equal(world.model.app(RG, APP)?.properties.latestRevisionName, GREEN_REVISION);
+    assert.deepEqual(
+      (await world.azure.listRevisions(REF)).map((revision) => revision.trafficWeight),
+      [0, 100],
+    );
+  });
+
+  it("fails when Azure refuses the traffic, and changes nothing", async () => {
+    // given
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
+    const before = world.model.app(RG, APP);
 
     // when / then
     await assert.rejects(
-      workspace.up("x"),
-      (err: Error) =>
-        err instanceof StackLockedError &&
-        err.message === "[409] Conflict: Another update is currently in progress.",
+      world.azure.setTraffic(
+        REF,
+        [
+          { revisionName: BLUE_REVISION, weight: 90, label: "blue" },
+          { revisionName: GREEN_REVISION, weight: 20, label: "green" },
+        ],
+        3,
+      ),
+      (err: unknown) => (err as { statusCode?: number }).statusCode === 400,
     );
-    stack.upError = new Error("other");
-    await assert.rejects(workspace.up("x"), { name: "Error", message: "other" });
+    assert.deepEqual(world.model.app(RG, APP), before);
   });
 
-  it("flattens outputs to strings", async () => {
+  it("deactivate stops a revision; activate starts it again", async () => {
     // given
-    const stack = new FakeStack();
-    stack.outputMap = {
-      productionUrl: { value: "https://x", secret: false },
-      replicas: { value: 3, secret: false },
-    };
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
 
-    // when / then
-    assert.deepEqual(await new AutomationReleaseWorkspace(stack.asStack(), OPTIONS).outputs(), {
-      productionUrl: "https://x",
-      replicas: "3",
-    });
-  });
-
-  it("sees an update in progress in the last history entry only", async () => {
-    // given
-    const stack = new FakeStack();
-    const workspace = new AutomationReleaseWorkspace(stack.asStack(), OPTIONS);
-
-    // when / then
-    assert.equal(await workspace.updateInProgress(), false);
-    stack.history = ["in-progress"];
-    assert.equal(await workspace.updateInProgress(), true);
-    stack.history = [];
-    assert.equal(await workspace.updateInProgress(), false);
-    assert.deepEqual(stack.calls[0], ["history", 1]);
-  });
-
-  it("keeps the release lock in a stack tag", async () => {
-    // given a stack without the lock
-    const stack = new FakeStack();
-    const workspace = new AutomationReleaseWorkspace(stack.asStack(), OPTIONS);
-
-    // when the lock is read, taken and released
-    const before = await workspace.readLock();
-    await workspace.writeLock("deploy by ci");
-    stack.tags = { [RELEASE_LOCK_TAG]: "deploy by ci" };
-    const held = await workspace.readLock();
-    await workspace.writeLock(undefined);
+    // when: deactivated
+    await world.azure.deactivate(REF, GREEN_REVISION);
 
     // then
-    assert.equal(before, undefined);
-    assert.equal(held, "deploy by ci");
-    assert.deepEqual(stack.calls, [
-      ["setTag", "chatbot:release-lock", "deploy by ci"],
-      ["removeTag", "chatbot:release-lock"],
-    ]);
-  });
-
-  it("keeps the verified marker in a stack tag", async () => {
-    // given a stack with the tag
-    const stack = new FakeStack();
-    stack.tags = { [VERIFIED_TAG]: "green:1.5.0" };
-    const workspace = new AutomationReleaseWorkspace(stack.asStack(), OPTIONS);
-
-    // when
-    const marker = await workspace.readVerified();
-    await workspace.writeVerified("blue:1.6.0");
-    await workspace.writeVerified(undefined);
-    stack.tags = {};
-    await workspace.writeVerified(undefined);
-
-    // then the tag is removed only when present
-    assert.equal(marker, "green:1.5.0");
-    assert.deepEqual(stack.calls, [
-      ["setTag", "chatbot:verified", "blue:1.6.0"],
-      ["removeTag", "chatbot:verified"],
-    ]);
-  });
-});
-
-describe("release Azure readers", () => {
-  it("reads a revision's state with az containerapp revision show", async () => {
-    // given
-    const calls: (readonly string[])[] = [];
-    const run: CommandRunner = async (file, args) => {
-      calls.push([file, ...args]);
-      return JSON.stringify({ provisioningState: "Provisioned", runningState: "Running" });
-    };
-
-    // when
-    const state = await new AzRevisionReadiness(run).state({
-      resourceGroup: "rg",
-      appName: "app",
-      revision: "app--v1",
-    });
-
-    // then
-    assert.deepEqual(state, { provisioningState: "Provisioned", runningState: "Running" });
-    assert.deepEqual(calls, [
-      [
-        "az",
-        "containerapp",
-        "revision",
-        "show",
-        "--name",
-        "app",
-        "--resource-group",
-        "rg",
-        "--revision",
-        "app--v1",
-        "--query",
-        "{provisioningState: properties.provisioningState, runningState: properties.runningState}",
-        "--output",
-        "json",
-      ],
-    ]);
-  });
-
-  it("reports Unknown for missing states", async () => {
-    // given / when
-    const state = await new AzRevisionReadiness(async () => "{}").state({
-      resourceGroup: "rg",
-      appName: "a",
-      revision: "a--v1",
-    });
-
-    // then
-    assert.deepEqual(state, { provisioningState: "Unknown", runningState: "Unknown" });
-  });
-
-  it("samples requests with az monitor app-insights query", async () => {
-    // given a query answer
-    const calls: (readonly string[])[] = [];
-    const run: CommandRunner = async (file, args) => {
-      calls.push([file, ...args]);
-      return JSON.stringify({
-        tables: [
-          {
-            columns: [{ name: "requests" }, { name: "failed" }, { name: "avgMs" }],
-            rows: [[200, 3, 143.5]],
-          },
-        ],
-      });
-    };
-
-    // when
-    const sample = await new AppInsightsErrorBudget(run).sample("appid", "app--v1-5-0", 2);
-
-    // then
-    assert.deepEqual(sample, { requests: 200, failedRequests: 3, averageDurationMs: 143.5 });
-    assert.deepEqual(calls, [
-      [
-        "az",
-        "monitor",
-        "app-insights",
-        "query",
-        "--app",
-        "appid",
-        "--analytics-query",
-        "requests | where timestamp > ago(2m) | where cloud_RoleInstance startswith 'app--v1-5-0' | summarize requests = count(), failed = countif(success == false), avgMs = avg(duration)",
-        "--offset",
-        "2m",
-        "--output",
-        "json",
-      ],
-    ]);
-    assert.equal(requestsQuery("r", 5).includes("ago(5m)"), true);
-  });
-
-  it("reads zeros from an empty answer (avg of nothing is null)", async () => {
-    // given
-    const run: CommandRunner = async () =>
-      JSON.stringify({
-        tables: [
-          {
-            columns: [{ name: "requests" }, { name: "failed" }, { name: "avgMs" }],
-            rows: [[0, 0, null]],
-          },
-        ],
-      });
-
-    // when / then
-    assert.deepEqual(await new AppInsightsErrorBudget(run).sample("id", "app--v1", 5), {
-      requests: 0,
-      failedRequests: 0,
-      averageDurationMs: 0,
-    });
+    const stopped = await world.azure.getRevision(REF, GREEN_REVISION);
     assert.deepEqual(
-      await new AppInsightsErrorBudget(async () => '{"tables":[]}').sample("id", "app--v1", 5),
-      { requests: 0, failedRequests: 0, averageDurationMs: 0 },
+      [stopped?.active, stopped?.provisioningState, stopped?.runningState, stopped?.replicas],
+      [false, "Provisioned", "Stopped", 0],
+    );
+
+    // when: activated, and once its activation is over
+    await world.azure.activate(REF, GREEN_REVISION);
+    const activating = await world.azure.getRevision(REF, GREEN_REVISION);
+    world.clock.advance(30_000);
+    const running = await world.azure.getRevision(REF, GREEN_REVISION);
+
+    // then
+    assert.deepEqual(
+      [activating?.active, activating?.runningState, running?.runningState, running?.replicas],
+      [true, "Processing", "Running", 2],
+    );
+    assert.deepEqual(
+      armLog(world).filter((line) => line.startsWith("POST")),
+      [
+        `POST revisions/${GREEN_REVISION}/deactivate 200`,
+        `POST revisions/${GREEN_REVISION}/activate 200`,
+      ],
     );
   });
 
-  it("fails when the revision name could break the query", async () => {
-    // given / when / then
-    await assert.rejects(new AppInsightsErrorBudget(async () => "").sample("id", "x' or 1==1", 2), {
-      message: "revision name x' or 1==1 is not a valid Container App revision name",
-    });
-  });
-});
+  it("restart starts new replicas of an active revision", async () => {
+    // given
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
 
-describe("release HTTP checker", () => {
-  it("maps 2xx to ok, other statuses to not ok, and network errors to status 0", async () => {
-    // given a fetch double
-    const seen: string[] = [];
-    const fetchFn = (async (url: string) => {
-      seen.push(url);
-      if (url.endsWith("/down")) throw new Error("ECONNREFUSED");
-      return { status: url.endsWith("/ok") ? 204 : 503 } as Response;
-    }) as unknown as typeof fetch;
-    const checker = new FetchHttpChecker(1000, fetchFn);
+    // when
+    await world.azure.restart(REF, BLUE_REVISION);
+
+    // then
+    assert.equal((await world.azure.getRevision(REF, BLUE_REVISION))?.runningState, "Processing");
+    assert.deepEqual(
+      armLog(world).filter((line) => line.startsWith("POST")),
+      [`POST revisions/${BLUE_REVISION}/restart 200`],
+    );
+  });
+
+  it("fails when Azure refuses a restart of an inactive revision", async () => {
+    // given
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
+    await world.azure.deactivate(REF, GREEN_REVISION);
 
     // when / then
-    assert.deepEqual(await checker.get("https://x/ok"), { ok: true, status: 204 });
-    assert.deepEqual(await checker.get("https://x/bad"), { ok: false, status: 503 });
-    assert.deepEqual(await checker.get("https://x/down"), {
-      ok: false,
-      status: 0,
-      error: "ECONNREFUSED",
+    await rejectsWithRestError(world.azure.restart(REF, GREEN_REVISION), {
+      statusCode: 400,
+      code: "BadRequest",
+      message: `Revision '${GREEN_REVISION}' is not active and cannot be restarted.`,
     });
-    assert.deepEqual(seen, ["https://x/ok", "https://x/bad", "https://x/down"]);
   });
 });
 
-describe("release main", () => {
-  function capture() {
-    const out: string[] = [];
-    const err: string[] = [];
+describe("LogsTelemetry", () => {
+  const WINDOW: StatsQuery = {
+    workspaceId: WORKSPACE_ID,
+    revisionName: BLUE_REVISION,
+    fromMs: START + 120_000,
+    toMs: START + 420_000,
+    excludeNames: probeNames(["/health", "/ready"]),
+  };
+
+  /** Blue serves all production traffic (600 requests a minute) for 10 minutes. */
+  async function servedTenMinutes(world: World): Promise<void> {
+    world.model.setImageBehaviour(IMAGE_1, { errorRate: 0.1, p95Ms: 300 });
+    await putApp(world, {
+      suffix: BLUE_SUFFIX,
+      traffic: [{ revisionName: BLUE_REVISION, weight: 100, label: "blue" }],
+    });
+    world.clock.advance(600_000);
+  }
+
+  /** The window's rows of the revision, counted independently of the model's query. */
+  function expected(world: World, query: StatsQuery) {
+    const rows = world.model
+      .requestRows()
+      .filter(
+        (row) =>
+          row.timeMs >= query.fromMs &&
+          row.timeMs < query.toMs &&
+          row.AppRoleInstance.startsWith(`${query.revisionName}-`) &&
+          row.OperationSyntheticSource === "" &&
+          !query.excludeNames.includes(row.Name),
+      );
+    const durations = rows.map((row) => row.DurationMs).sort((a, b) => a - b);
     return {
-      out,
-      err,
-      report: { info: (l: string) => void out.push(l), error: (l: string) => void err.push(l) },
+      requests: rows.length,
+      failed: rows.filter((row) => !row.Success).length,
+      p95Ms: durations[Math.ceil(0.95 * durations.length) - 1],
     };
   }
 
-  it("fails with exit 2 and the usage on a bad command line", async () => {
+  it("requestStats sends the gate query for the window and maps requests, failed and p95", async () => {
     // given
-    const io = capture();
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    await servedTenMinutes(world);
 
     // when
-    const code = await main(["deploy", "--stack", "prod"], { report: io.report });
+    const stats = await world.telemetry.requestStats(WINDOW);
 
     // then
-    assert.equal(code, 2);
-    assert.equal(
-      io.err[0],
-      "error: `--version` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-', got (none)",
-    );
-    assert.match(
-      io.err[1],
-      /^usage: npm run release -- <command> --stack <dev\|staging\|prod> \[options\]/,
-    );
-  });
-
-  it("opens the stack in the repository root and runs the command", async () => {
-    // given a stack with blue live
-    const io = capture();
-    const stack = new FakeStack();
-    stack.config = { [RELEASE_CONFIG_KEY]: { value: JSON.stringify(BLUE_ONLY) } };
-    const opened: string[] = [];
-
-    // when
-    const code = await main(["status", "--stack", "org/staging"], {
-      report: io.report,
-      http: new FakeHttp(),
-      readiness: new FakeReadiness(),
-      budget: new FakeBudget(),
-      clock: { sleep: async () => undefined },
-      openStack: async (name, dir) => {
-        opened.push(name, dir);
-        return stack.asStack();
+    const want = expected(world, WINDOW);
+    assert.deepEqual(stats, want);
+    assert.equal(want.requests, 3000);
+    assert.ok(want.failed > 0, "the window has failed requests");
+    assert.deepEqual(world.wire.at(-1), {
+      method: "POST",
+      path: `/v1/workspaces/${WORKSPACE_ID}/query`,
+      body: {
+        query: gateQuery(WINDOW),
+        timespan: "2026-11-29T10:02:00.000Z/2026-11-29T10:07:00.000Z",
       },
     });
-
-    // then
-    assert.equal(code, 0);
-    assert.deepEqual(opened, ["org/staging", REPO_ROOT]);
-    assert.equal(REPO_ROOT, path.resolve(__dirname, "..", ".."));
-    assert.equal(io.out[0], "stack org/staging: live blue, latest blue");
   });
 
-  it("names the workflow run, or user@host and pid, as the lock owner", () => {
-    // given a GitHub Actions environment, then none
-    const ci = releaseOwner({
-      GITHUB_RUN_ID: "991",
-      GITHUB_REPOSITORY: "acme/chatbot-platform",
-      GITHUB_SERVER_URL: "https://github.com",
-    });
-    const local = releaseOwner({});
-
-    // then
-    assert.equal(ci, "https://github.com/acme/chatbot-platform/actions/runs/991");
-    assert.equal(local, `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`);
-  });
-
-  it("fails with exit 1 when the stack cannot be opened", async () => {
+  it("requestStats leaves out the probes it is told to exclude", async () => {
     // given
-    const io = capture();
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    await servedTenMinutes(world);
+    const withProbes = { ...WINDOW, excludeNames: [] };
 
     // when
-    const code = await main(["status", "--stack", "dev"], {
-      report: io.report,
-      openStack: async () => {
-        throw new Error("no stack named 'dev' found");
-      },
+    const users = await world.telemetry.requestStats(WINDOW);
+    const all = await world.telemetry.requestStats(withProbes);
+
+    // then: 2 replicas probed on /health and /ready every 10 s for 5 minutes
+    assert.deepEqual(all, expected(world, withProbes));
+    assert.equal(all.requests - users.requests, 2 * 2 * 30);
+  });
+
+  it("requestStats maps a window without requests to zero requests and no p95", async () => {
+    // given
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    await servedTenMinutes(world);
+
+    // when
+    const stats = await world.telemetry.requestStats({
+      ...WINDOW,
+      revisionName: GREEN_REVISION,
     });
 
     // then
-    assert.equal(code, 1);
-    assert.deepEqual(io.err, ["error: no stack named 'dev' found"]);
+    assert.deepEqual(stats, { requests: 0, failed: 0, p95Ms: undefined });
+  });
+
+  it("fails when the Logs API answers with partial results", async () => {
+    // given: the service reports an error next to its tables (a partial result)
+    const partial: PipelinePolicy = {
+      name: "test-partial-result",
+      sendRequest: async (request, next) => {
+        const response = await next(request);
+        const body = JSON.parse(response.bodyAsText ?? "{}") as Record<string, unknown>;
+        body.error = {
+          code: "PartialError",
+          message: "There were some errors when processing your query.",
+        };
+        response.bodyAsText = JSON.stringify(body);
+        return response;
+      },
+    };
+    const world = await startWorld({ userRequestsPerMinute: 600 }, [partial]);
+    await servedTenMinutes(world);
+
+    // when / then
+    await assert.rejects(world.telemetry.requestStats(WINDOW), {
+      message:
+        "the Logs query returned partial results: There were some errors when processing your query.",
+    });
+  });
+
+  it("fails when the Logs API answers with an error status", async () => {
+    // given
+    const world = await startWorld();
+    world.model.faults.fail({
+      method: "POST",
+      path: /\/query$/,
+      status: 403,
+      code: "InsufficientAccessError",
+      message:
+        "The provided credentials have insufficient access to perform the requested operation",
+    });
+
+    // when / then
+    await assert.rejects(world.telemetry.requestStats(WINDOW), (err: unknown) => {
+      const e = err as { statusCode?: number; code?: string; message?: string };
+      assert.deepEqual(
+        { statusCode: e.statusCode, code: e.code, message: e.message },
+        {
+          statusCode: 403,
+          code: "InsufficientAccessError",
+          message:
+            "The provided credentials have insufficient access to perform the requested operation",
+        },
+      );
+      return true;
+    });
+  });
+
+  it("fails before any request when the revision name is not one", async () => {
+    // given
+    const world = await startWorld();
+
+    // when / then
+    await assert.rejects(
+      world.telemetry.requestStats({ ...WINDOW, revisionName: `${APP}--v1" or true or "` }),
+      { message: `not a Container App revision name: ${APP}--v1" or true or "` },
+    );
+    assert.deepEqual(world.model.faults.log, []);
   });
 });

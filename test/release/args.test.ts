@@ -1,272 +1,395 @@
+// The release command line: every command and option, every usage error, --help.
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseArgs, parseDuration, parseSteps } from "../../release/args";
-import { parseReleaseState, revisionSuffix, slotWeight } from "../../release/state";
+import { USAGE, parseArgs, parseDuration, parseSteps, wantsHelp } from "../../release/args";
+import { ReleaseConfigError } from "../../release/state";
 
-describe("release command line", () => {
-  it("parses deploy with its defaults", () => {
-    // given / when
-    const parsed = parseArgs([
+const DIGEST = `chatbotregistry.azurecr.io/chatbot-api@sha256:${"a".repeat(64)}`;
+
+/** Expects `parseArgs(argv)` to throw a `ReleaseConfigError` with exactly this message. */
+function refuses(argv: readonly string[], message: string): void {
+  assert.throws(
+    () => parseArgs(argv),
+    (err: unknown) => {
+      assert.ok(err instanceof ReleaseConfigError, `not a ReleaseConfigError: ${String(err)}`);
+      assert.equal(err.message, message);
+      return true;
+    },
+  );
+}
+
+const STEPS_ERROR = (text: string) =>
+  `\`--steps\` must be ascending percentages, each but the last from 1 to 50 (the canary range), the last 100; got ${text}`;
+const SMOKE_ERROR = (text: string) =>
+  `\`--smoke-paths\` must be a comma-separated list of paths starting with /, got ${text}`;
+const IMAGE_ERROR = (text: string) =>
+  `\`--image\` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got ${text}`;
+const VERSION_ERROR = (text: string) =>
+  `\`--version\` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-', got ${text}`;
+
+describe("release command line: commands", () => {
+  it("parses status and rollback with a short or an org-qualified stack", () => {
+    // given / when / then
+    assert.deepEqual(parseArgs(["status", "--stack", "dev"]), {
+      stack: "dev",
+      command: { kind: "status" },
+      waitForLockMs: 0,
+    });
+    assert.deepEqual(parseArgs(["rollback", "--stack", "acme/prod"]), {
+      stack: "acme/prod",
+      command: { kind: "rollback" },
+      waitForLockMs: 0,
+    });
+    assert.deepEqual(parseArgs(["status", "--stack", "acme/chatbot-platform/staging"]), {
+      stack: "acme/chatbot-platform/staging",
+      command: { kind: "status" },
+      waitForLockMs: 0,
+    });
+  });
+
+  it("parses deploy with its defaults: no slot (the idle one) and the default smoke paths", () => {
+    // given
+    const argv = [
       "deploy",
       "--stack",
-      "prod",
+      "staging",
       "--version",
       "1.5.0",
       "--image",
       "acr.io/api:1.5.0",
-    ]);
+    ];
+
+    // when
+    const parsed = parseArgs(argv);
 
     // then
     assert.deepEqual(parsed, {
-      stack: "prod",
+      stack: "staging",
       command: {
         kind: "deploy",
         version: "1.5.0",
         image: "acr.io/api:1.5.0",
         smokePaths: ["/health", "/ready"],
       },
+      waitForLockMs: 0,
     });
   });
 
-  it("parses deploy with a slot and smoke paths", () => {
+  it("parses deploy with a slot, smoke paths and a digest image, options in any order", () => {
+    // given
+    const argv = [
+      "deploy",
+      "--smoke-paths",
+      "/healthz,/api/ping",
+      "--slot",
+      "green",
+      "--image",
+      DIGEST,
+      "--version",
+      "3f2a9c1",
+      "--stack",
+      "prod",
+    ];
+
+    // when
+    const parsed = parseArgs(argv);
+
+    // then
+    assert.deepEqual(parsed, {
+      stack: "prod",
+      command: {
+        kind: "deploy",
+        version: "3f2a9c1",
+        image: DIGEST,
+        slot: "green",
+        smokePaths: ["/healthz", "/api/ping"],
+      },
+      waitForLockMs: 0,
+    });
+  });
+
+  it("parses deploy versions with '.', '_', '+' and '-' and tags with a registry port", () => {
     // given / when
     const parsed = parseArgs([
       "deploy",
       "--stack",
-      "org/dev",
+      "dev",
       "--version",
-      "3f2a9c1",
+      "v2.0.0-rc.1+build_7",
       "--image",
-      "acr.io/api@sha256:abc",
+      "localhost:5000/team/api:2.0.0-rc.1",
       "--slot",
-      "green",
-      "--smoke-paths",
-      "/healthz,/api/ping",
+      "blue",
     ]);
 
     // then
     assert.deepEqual(parsed.command, {
       kind: "deploy",
-      version: "3f2a9c1",
-      image: "acr.io/api@sha256:abc",
-      slot: "green",
-      smokePaths: ["/healthz", "/api/ping"],
-    });
-    assert.equal(parsed.stack, "org/dev");
-  });
-
-  it("parses promote with defaults (one step, 2 minute pause) and with steps", () => {
-    // given / when / then
-    assert.deepEqual(parseArgs(["promote", "--stack", "staging"]).command, {
-      kind: "promote",
-      steps: [100],
-      pauseMs: 120_000,
+      version: "v2.0.0-rc.1+build_7",
+      image: "localhost:5000/team/api:2.0.0-rc.1",
+      slot: "blue",
       smokePaths: ["/health", "/ready"],
     });
-    assert.deepEqual(
-      parseArgs(["promote", "--stack", "prod", "--steps", "10,50,100", "--pause", "90s"]).command,
-      {
+  });
+
+  it("parses promote with its defaults: one step to 100% after a 2 minute pause", () => {
+    // given / when / then
+    assert.deepEqual(parseArgs(["promote", "--stack", "staging"]), {
+      stack: "staging",
+      command: {
         kind: "promote",
-        steps: [10, 50, 100],
-        pauseMs: 90_000,
+        steps: [100],
+        pauseMs: 120_000,
         smokePaths: ["/health", "/ready"],
       },
+      waitForLockMs: 0,
+    });
+  });
+
+  it("parses promote steps, a pause in seconds, minutes or 0, and smoke paths", () => {
+    // given / when / then
+    assert.deepEqual(
+      parseArgs(["promote", "--stack", "prod", "--steps", "10,50,100", "--pause", "90s"]).command,
+      { kind: "promote", steps: [10, 50, 100], pauseMs: 90_000, smokePaths: ["/health", "/ready"] },
+    );
+    assert.deepEqual(
+      parseArgs(["promote", "--stack", "prod", "--pause", "5m", "--smoke-paths", "/"]).command,
+      { kind: "promote", steps: [100], pauseMs: 300_000, smokePaths: ["/"] },
+    );
+    assert.deepEqual(
+      parseArgs(["promote", "--stack", "prod", "--steps", "1,100", "--pause", "0"]).command,
+      { kind: "promote", steps: [1, 100], pauseMs: 0, smokePaths: ["/health", "/ready"] },
     );
   });
 
-  it("parses status and rollback", () => {
+  it("waits for another release's lock as long as --wait-for-lock says, on changing commands", () => {
     // given / when / then
-    assert.deepEqual(parseArgs(["status", "--stack", "dev"]), {
-      stack: "dev",
-      command: { kind: "status" },
-    });
-    assert.deepEqual(parseArgs(["rollback", "--stack", "prod"]), {
-      stack: "prod",
-      command: { kind: "rollback" },
-    });
+    assert.equal(
+      parseArgs(["rollback", "--stack", "prod", "--wait-for-lock", "30m"]).waitForLockMs,
+      1_800_000,
+    );
+    assert.equal(
+      parseArgs(["promote", "--wait-for-lock", "90s", "--stack", "prod"]).waitForLockMs,
+      90_000,
+    );
+    assert.equal(
+      parseArgs([
+        "deploy",
+        "--stack",
+        "dev",
+        "--version",
+        "1",
+        "--image",
+        "a.io/b:1",
+        "--wait-for-lock",
+        "0",
+      ]).waitForLockMs,
+      0,
+    );
   });
 
-  const failures: [string, string[], string][] = [
-    [
-      "there is no command",
-      [],
-      "unknown command (none); expected status, deploy, promote or rollback",
-    ],
-    [
-      "the command is unknown",
-      ["ship"],
-      "unknown command ship; expected status, deploy, promote or rollback",
-    ],
-    [
-      "the stack is missing",
-      ["status"],
-      "`--stack` must be one of dev, staging, prod (optionally <org>/<stack>), got (none)",
-    ],
-    [
-      "the stack is unknown",
-      ["status", "--stack", "qa"],
-      "`--stack` must be one of dev, staging, prod (optionally <org>/<stack>), got qa",
-    ],
-    [
-      "an option does not belong to the command",
-      ["status", "--stack", "dev", "--version", "1"],
-      "unknown option --version for status",
-    ],
-    ["an argument is not an option", ["status", "dev"], "unknown option dev for status"],
-    ["an option has no value", ["rollback", "--stack"], "option --stack needs a value"],
-    [
-      "an option is followed by another option",
-      ["rollback", "--stack", "--x"],
-      "option --stack needs a value",
-    ],
-    [
-      "the version is missing",
-      ["deploy", "--stack", "dev", "--image", "a/b:1"],
-      "`--version` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-', got (none)",
-    ],
-    [
-      "the version has a slash",
-      ["deploy", "--stack", "dev", "--version", "a/b", "--image", "a/b:1"],
-      "`--version` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-', got a/b",
-    ],
-    [
-      "the image is missing",
-      ["deploy", "--stack", "dev", "--version", "1"],
-      "`--image` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got (none)",
-    ],
-    [
-      "the image is untagged",
-      ["deploy", "--stack", "dev", "--version", "1", "--image", "acr.io/api"],
-      "`--image` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got acr.io/api",
-    ],
-    [
-      "the image is latest",
-      ["deploy", "--stack", "dev", "--version", "1", "--image", "acr.io/api:latest"],
-      "`--image` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got acr.io/api:latest",
-    ],
-    [
-      "the slot is unknown",
-      ["deploy", "--stack", "dev", "--version", "1", "--image", "a/b:1", "--slot", "red"],
-      "`--slot` must be blue or green, got red",
-    ],
-    [
-      "a smoke path is relative",
-      ["deploy", "--stack", "dev", "--version", "1", "--image", "a/b:1", "--smoke-paths", "health"],
-      "`--smoke-paths` must be a comma-separated list of paths starting with /, got health",
-    ],
-  ];
-  for (const [when, argv, message] of failures) {
-    it(`fails when ${when}`, () => {
-      // given / when / then
-      assert.throws(() => parseArgs(argv), { name: "ReleaseConfigError", message });
-    });
-  }
+  it("accepts exactly the options the usage text lists for each command", () => {
+    // given: the options each command's synopsis lines name (all take --stack), and a valid value
+    // for every option
+    const values: Record<string, string> = {
+      "--stack": "staging",
+      "--version": "1.5.0",
+      "--image": "acr.io/api:1.5.0",
+      "--slot": "blue",
+      "--smoke-paths": "/health",
+      "--steps": "10,100",
+      "--pause": "1m",
+      "--wait-for-lock": "5m",
+    };
+    const lines = USAGE.split("\n");
+    const synopsis = lines.slice(1, lines.indexOf(""));
+    const listed = (command: string): string[] => {
+      const flags = new Set(["--stack"]);
+      for (const line of synopsis) {
+        const firstFlag = line.search(/--[a-z]/);
+        const head = firstFlag < 0 ? line : line.slice(0, firstFlag);
+        if (new RegExp(`\\b${command}\\b`).test(head)) {
+          for (const flag of line.match(/--[a-z][a-z-]*/g) ?? []) {
+            flags.add(flag);
+          }
+        }
+      }
+      return [...flags];
+    };
 
-  it("fails when steps are not ascending, exceed the canary range or do not end at 100", () => {
-    // given / when / then
-    for (const text of ["50,10,100", "10,60,100", "10,50", "0,100", "a,100", "10,,100"]) {
-      assert.throws(() => parseSteps(text), {
-        message: `\`--steps\` must be ascending percentages, each but the last from 1 to 50 (the canary range), the last 100; got ${text}`,
-      });
+    for (const command of ["status", "deploy", "promote", "rollback"]) {
+      // when: every listed option is given
+      const options = listed(command);
+      const parsed = parseArgs([command, ...options.flatMap((flag) => [flag, values[flag]])]);
+
+      // then: it parses, and every other option is refused
+      assert.equal(parsed.command.kind, command);
+      for (const flag of Object.keys(values).filter((item) => !options.includes(item))) {
+        refuses(
+          [command, "--stack", "staging", flag, values[flag]],
+          `unknown option ${flag} for ${command}`,
+        );
+      }
     }
-  });
-
-  it("parses durations and fails when a duration has another unit", () => {
-    // given / when / then
-    assert.equal(parseDuration("0"), 0);
-    assert.equal(parseDuration("45s"), 45_000);
-    assert.equal(parseDuration("2m"), 120_000);
-    assert.throws(() => parseDuration("1h"), {
-      message: "`--pause` must look like 90s or 2m, got 1h",
-    });
+    assert.deepEqual(listed("status"), ["--stack"]);
+    assert.deepEqual(listed("rollback"), ["--stack", "--wait-for-lock"]);
   });
 });
 
-describe("release state", () => {
-  it("parses a full release block", () => {
-    // given / when / then
-    const raw = {
-      live: "green",
-      latest: "green",
-      canaryPercent: 10,
-      blue: { version: "1", image: "a:1" },
-      green: { version: "2", image: "a:2" },
-    };
-    assert.deepEqual(parseReleaseState(raw), raw);
+describe("release command line: usage errors", () => {
+  it("fails when the command is missing or unknown", () => {
+    refuses([], "unknown command (none); expected status, deploy, promote or rollback");
+    refuses(
+      ["deplo", "--stack", "dev"],
+      "unknown command deplo; expected status, deploy, promote or rollback",
+    );
+    refuses(
+      ["--stack", "dev", "status"],
+      "unknown command --stack; expected status, deploy, promote or rollback",
+    );
   });
 
-  const bad: [string, unknown, string][] = [
-    [
-      "the block is not an object",
-      "blue",
-      'Invalid `chatbot-platform:release`: received "blue"; expected an object.',
-    ],
-    [
-      "live is missing",
-      { blue: { version: "1", image: "a:1" } },
-      'Invalid `chatbot-platform:release.live`: received nothing; allowed: "blue", "green".',
-    ],
-    [
-      "a slot has no image",
-      { live: "blue", blue: { version: "1" } },
-      "Invalid `chatbot-platform:release.blue.image`: received nothing; expected an image reference string.",
-    ],
-    [
-      "latest is unknown",
-      { live: "blue", latest: "red", blue: { version: "1", image: "a:1" } },
-      'Invalid `chatbot-platform:release.latest`: received "red"; allowed: "blue", "green".',
-    ],
-    [
-      "canaryPercent is above 50",
-      { live: "blue", canaryPercent: 60, blue: { version: "1", image: "a:1" } },
-      "Invalid `chatbot-platform:release.canaryPercent`: received 60; expected an integer from 0 to 50.",
-    ],
-    [
-      "canaryPercent is not a number",
-      { live: "blue", canaryPercent: "five", blue: { version: "1", image: "a:1" } },
-      'Invalid `chatbot-platform:release.canaryPercent`: received "five"; expected an integer from 0 to 50.',
-    ],
-  ];
-  for (const [when, raw, message] of bad) {
-    it(`fails when ${when}`, () => {
-      // given / when / then
-      assert.throws(() => parseReleaseState(raw), { name: "ReleaseConfigError", message });
-    });
-  }
-
-  it("fails when a version gives no revision suffix", () => {
-    // given / when / then
-    assert.throws(() => revisionSuffix("-1"), {
-      name: "ReleaseConfigError",
-      message: 'version "-1" gives no valid revision suffix',
-    });
+  it("fails when an option is not one of the command's or has no leading --", () => {
+    refuses(
+      ["status", "--stack", "dev", "--version", "1.0"],
+      "unknown option --version for status",
+    );
+    refuses(["rollback", "--stack", "dev", "--slot", "blue"], "unknown option --slot for rollback");
+    refuses(["status", "stack", "dev"], "unknown option stack for status");
+    refuses(["status", "-s", "dev"], "unknown option -s for status");
   });
 
-  it("gives revision suffixes that are valid revision-name parts (property)", () => {
+  it("fails when an option has no value", () => {
+    refuses(["status", "--stack"], "option --stack needs a value");
+    refuses(
+      ["deploy", "--stack", "dev", "--version", "--image", "acr.io/api:1"],
+      "option --version needs a value",
+    );
+  });
+
+  it("fails when the stack is missing or not one of the project's", () => {
+    const message = (got: string) =>
+      `\`--stack\` must be one of dev, staging, prod (optionally <org>/<stack>), got ${got}`;
+    refuses(["status"], message("(none)"));
+    refuses(["status", "--stack", "production"], message("production"));
+    refuses(["rollback", "--stack", "acme/qa"], message("acme/qa"));
+    refuses(["status", "--stack", "prod/"], message("prod/"));
+  });
+
+  it("fails when the deploy version is missing or malformed", () => {
+    const deploy = (version: string[]) => [
+      "deploy",
+      "--stack",
+      "dev",
+      ...version,
+      "--image",
+      "acr.io/api:1",
+    ];
+    refuses(deploy([]), VERSION_ERROR("(none)"));
+    refuses(deploy(["--version", "-1.0"]), VERSION_ERROR("-1.0"));
+    refuses(deploy(["--version", "1.0 beta"]), VERSION_ERROR("1.0 beta"));
+    refuses(deploy(["--version", "1.0/2"]), VERSION_ERROR("1.0/2"));
+  });
+
+  it("fails when the deploy image is missing, untagged, :latest or has whitespace", () => {
+    const deploy = (image: string[]) => ["deploy", "--stack", "dev", "--version", "1.0", ...image];
+    refuses(deploy([]), IMAGE_ERROR("(none)"));
+    refuses(deploy(["--image", "acr.io/api"]), IMAGE_ERROR("acr.io/api"));
+    refuses(deploy(["--image", "localhost:5000/api"]), IMAGE_ERROR("localhost:5000/api"));
+    refuses(deploy(["--image", "acr.io/api:latest"]), IMAGE_ERROR("acr.io/api:latest"));
+    refuses(deploy(["--image", "acr.io/api:1 .0"]), IMAGE_ERROR("acr.io/api:1 .0"));
+  });
+
+  it("fails when the deploy slot is neither blue nor green", () => {
+    refuses(
+      ["deploy", "--stack", "dev", "--version", "1", "--image", "acr.io/api:1", "--slot", "red"],
+      "`--slot` must be blue or green, got red",
+    );
+  });
+
+  it("fails when a smoke path does not start with / or is empty", () => {
+    const promote = (paths: string) => ["promote", "--stack", "dev", "--smoke-paths", paths];
+    refuses(promote("health"), SMOKE_ERROR("health"));
+    refuses(promote("/health,ready"), SMOKE_ERROR("/health,ready"));
+    refuses(promote("/health,,/ready"), SMOKE_ERROR("/health,,/ready"));
+    refuses(promote("/a b"), SMOKE_ERROR("/a b"));
+    refuses(
+      ["deploy", "--stack", "dev", "--version", "1", "--image", "a.io/b:1", "--smoke-paths", ""],
+      SMOKE_ERROR(""),
+    );
+  });
+
+  it("fails when the steps are not ascending canary shares ending at 100", () => {
+    const promote = (steps: string) => ["promote", "--stack", "dev", "--steps", steps];
+    for (const steps of ["10,50", "50,10,100", "10,10,100", "0,100", "51,100", "10,x,100", ""]) {
+      refuses(promote(steps), STEPS_ERROR(steps));
+    }
+    refuses(promote("10,100,100"), STEPS_ERROR("10,100,100"));
+    refuses(promote("1.5,100"), STEPS_ERROR("1.5,100"));
+  });
+
+  it("fails when --wait-for-lock is not seconds or minutes", () => {
+    refuses(
+      ["rollback", "--stack", "dev", "--wait-for-lock", "1h"],
+      "`--wait-for-lock` must look like 90s or 2m, got 1h",
+    );
+  });
+
+  it("fails when the pause is not seconds or minutes", () => {
+    for (const pause of ["2h", "1.5m", "-1s", "m", ""]) {
+      refuses(
+        ["promote", "--stack", "dev", "--pause", pause],
+        `\`--pause\` must look like 90s or 2m, got ${pause}`,
+      );
+    }
+  });
+});
+
+describe("release command line: steps and durations", () => {
+  it("parses any ascending canary shares from 1 to 50 followed by 100 as themselves", () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,20}[A-Za-z0-9]$/), (version) => {
-        assert.match(revisionSuffix(version), /^[a-z][a-z0-9-]*[a-z0-9]$/);
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { maxLength: 6 }), (shares) => {
+        // given
+        const steps = [...[...shares].sort((a, b) => a - b), 100];
+
+        // when / then
+        assert.deepEqual(parseSteps(steps.join(",")), steps);
       }),
     );
   });
 
-  it("splits traffic to 100 between two slots for every canary share (property)", () => {
+  it("reads a bare number as seconds, `s` as seconds and `m` as minutes", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 50 }),
-        fc.constantFrom("blue", "green"),
-        (canaryPercent, live) => {
-          const release = parseReleaseState({
-            live,
-            latest: live,
-            canaryPercent,
-            blue: { version: "1", image: "a:1" },
-            green: { version: "2", image: "a:2" },
-          });
-          assert.ok(release !== undefined);
-          assert.equal(slotWeight(release, "blue") + slotWeight(release, "green"), 100);
-        },
-      ),
+      fc.property(fc.nat({ max: 100_000 }), (n) => {
+        assert.equal(parseDuration(`${n}`), n * 1000);
+        assert.equal(parseDuration(`${n}s`), n * 1000);
+        assert.equal(parseDuration(`${n}m`), n * 60_000);
+      }),
     );
+  });
+});
+
+describe("release command line: help", () => {
+  it("detects --help or -h anywhere on the command line", () => {
+    assert.equal(wantsHelp(["--help"]), true);
+    assert.equal(wantsHelp(["-h"]), true);
+    assert.equal(wantsHelp(["deploy", "--stack", "prod", "--help"]), true);
+    assert.equal(wantsHelp(["promote", "-h", "--stack", "prod"]), true);
+  });
+
+  it("does not treat other arguments as a request for help", () => {
+    assert.equal(wantsHelp([]), false);
+    assert.equal(wantsHelp(["status", "--stack", "prod"]), false);
+    assert.equal(wantsHelp(["help"]), false);
+    assert.equal(wantsHelp(["--helpful", "-hh"]), false);
+  });
+
+  it("fails with a usage error on a command named like an object property", () => {
+    for (const name of ["toString", "constructor", "__proto__"]) {
+      assert.throws(() => parseArgs([name, "--stack", "dev"]), {
+        name: "ReleaseConfigError",
+        message: `unknown command ${name}; expected status, deploy, promote or rollback`,
+      });
+    }
   });
 });

@@ -1,0 +1,564 @@
+// The release runbook (release/orchestrator.ts) over the model of Azure and an in-memory stack:
+// every outcome's exit code and printed lines, the release lock, and status.
+import * as assert from "node:assert/strict";
+import { GENERATION_TAG } from "../../lib/guard";
+import { runRelease } from "../../release/orchestrator";
+import { ReleaseState } from "../../release/state";
+import {
+  APP,
+  BLUE_LIVE_GREEN_IDLE,
+  BLUE_REVISION,
+  DOMAIN,
+  GREEN_REVISION,
+  IMAGE_1,
+  IMAGE_2,
+  IMAGE_3,
+  MemoryWorkspace,
+  RG,
+  STACK_OUTPUTS,
+  World,
+  armLog,
+  blueLiveGreenIdle,
+  closeWorlds,
+  outputsWithout,
+  engineDeps,
+  putApp,
+  startWorld,
+} from "./helpers";
+
+afterEach(closeWorlds);
+
+const OWNER = "tester@host pid 42";
+const VERIFIED_GREEN = `green:${GREEN_REVISION}`;
+const HOLDER = "promote by https://github.com/acme/chatbot/actions/runs/7";
+const LOCK_REFUSED = (holder: string, waited = "") =>
+  `refused: another release holds stack prod (${holder})${waited}; if that release is no longer running, remove its lock with: pulumi stack tag rm chatbot:release-lock --stack prod; nothing changed`;
+
+/** The app's traffic by label in the model. */
+function trafficByLabel(world: World): Record<string, number> {
+  const traffic = world.model.app(RG, APP)?.properties.configuration.ingress?.traffic ?? [];
+  return Object.fromEntries(traffic.map((entry) => [entry.label ?? "", entry.weight ?? 0]));
+}
+
+/** ARM writes the model received (anything but GET). */
+function armWrites(world: World, from = 0): string[] {
+  return armLog(world, from).filter((line) => !line.startsWith("GET"));
+}
+
+/** Blue live, green deployed and verified, the stack file and tags to match. */
+async function releasedStack(
+  world: World,
+  init: {
+    release?: unknown;
+    verified?: string;
+    lock?: string;
+    outputs?: Record<string, string>;
+  } = {},
+): Promise<MemoryWorkspace> {
+  await blueLiveGreenIdle(world);
+  return new MemoryWorkspace("prod", {
+    release: BLUE_LIVE_GREEN_IDLE,
+    outputs: { ...STACK_OUTPUTS },
+    ...init,
+  });
+}
+
+/** Blue live at 90%, green canary at 10% (generation 3), in Azure and in the stack file. */
+async function canaryStack(world: World): Promise<MemoryWorkspace> {
+  const workspace = await releasedStack(world, {
+    release: { ...BLUE_LIVE_GREEN_IDLE, canaryPercent: 10, generation: 3 },
+  });
+  await world.azure.setTraffic(
+    { resourceGroup: RG, appName: APP },
+    [
+      { revisionName: BLUE_REVISION, weight: 90, label: "blue" },
+      { revisionName: GREEN_REVISION, weight: 10, label: "green" },
+    ],
+    3,
+  );
+  return workspace;
+}
+
+const LOCK_CALLS = (command: string) => [
+  `writeLock ${command} by ${OWNER}`,
+  "writeLock (released)",
+];
+
+describe("runRelease: exit codes", () => {
+  it("exits 0 when the command is done (a canary rolled back)", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 0);
+    assert.deepEqual(report.err, []);
+    assert.deepEqual(report.out, [
+      `rolled back stack prod: the canary of green (1.5.0) ended; blue (1.4.2, ${BLUE_REVISION}) is live at 100%`,
+    ]);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+    assert.deepEqual(workspace.release, {
+      ...BLUE_LIVE_GREEN_IDLE,
+      canaryPercent: 0,
+      generation: 4,
+    });
+    assert.equal(world.model.app(RG, APP)?.tags?.[GENERATION_TAG], "4");
+  });
+
+  it("exits 3 and prints the refusal when a precondition does not hold; nothing changes", async () => {
+    // given: green was never promoted, blue already serves everything
+    const world = await startWorld();
+    const workspace = await releasedStack(world);
+    const from = world.model.faults.log.length;
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 3);
+    assert.deepEqual(report.err, [
+      "refused: nothing to roll back on stack prod: blue (1.4.2) already serves 100% and green (1.5.0) was never promoted; nothing changed",
+    ]);
+    assert.deepEqual(workspace.calls, LOCK_CALLS("rollback"));
+    assert.deepEqual(armWrites(world, from), []);
+  });
+
+  it("exits 1 and prints the failed check when a deployed revision does not start", async () => {
+    // given: the new version's container never starts
+    const world = await startWorld();
+    world.model.setImageBehaviour(IMAGE_3, { failsToStart: true });
+    const workspace = await releasedStack(world);
+    const revision = `${APP}--v1-6-0-ccccccg3`;
+    workspace.onUp = async () => {
+      await putApp(world, {
+        suffix: "v1-6-0-ccccccg3",
+        image: IMAGE_3,
+        traffic: [
+          { revisionName: BLUE_REVISION, weight: 100, label: "blue" },
+          { revisionName: revision, weight: 0, label: "green" },
+        ],
+        tags: { environment: "prod", [GENERATION_TAG]: "3" },
+      });
+    };
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease(
+      { kind: "deploy", version: "1.6.0", image: IMAGE_3, smokePaths: ["/health", "/ready"] },
+      deps,
+    );
+
+    // then
+    assert.equal(code, 1);
+    assert.deepEqual(report.err, [
+      `check failed: revision ${revision} failed (provisioningState Failed, runningState Failed, active true, error: Container of revision '${revision}' (image '${IMAGE_3}') exited before it became ready: startup probe failed); green is not verified and gets no traffic (live stays blue)`,
+    ]);
+    const next: ReleaseState = {
+      ...BLUE_LIVE_GREEN_IDLE,
+      generation: 3,
+      green: { version: "1.6.0", image: IMAGE_3 },
+    };
+    assert.deepEqual(workspace.calls, [
+      `writeLock deploy by ${OWNER}`,
+      `writeRelease ${JSON.stringify(next)}`,
+      "writeVerified (cleared)",
+      "up app release: deploy 1.6.0 to green (generation 3)",
+      `writeRelease ${JSON.stringify({ ...next, green: { ...next.green, revision: "v1-6-0-ccccccg3" } })}`,
+      "writeLock (released)",
+    ]);
+    assert.equal(workspace.verified, undefined);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+  });
+
+  it("exits 2 and prints the problem when the release block is malformed", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await releasedStack(world, {
+      release: { ...BLUE_LIVE_GREEN_IDLE, live: "red" },
+    });
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 2);
+    assert.deepEqual(report.err, [
+      'error: Invalid `chatbot-platform:release.live`: received "red"; allowed: "blue", "green".',
+    ]);
+    assert.deepEqual(workspace.calls, LOCK_CALLS("rollback"));
+  });
+
+  it("exits 2 when a deploy to prod names an image by tag, before any change", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await releasedStack(world);
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease(
+      {
+        kind: "deploy",
+        version: "1.6.0",
+        image: "chatbotregistry.azurecr.io/chatbot-api:1.6.0",
+        smokePaths: ["/health"],
+      },
+      deps,
+    );
+
+    // then
+    assert.equal(code, 2);
+    assert.deepEqual(report.err, [
+      "error: `--image` must be a digest (<registry>/<repository>@sha256:<64 hex>) on stack prod, got chatbotregistry.azurecr.io/chatbot-api:1.6.0",
+    ]);
+    assert.deepEqual(workspace.calls, LOCK_CALLS("deploy"));
+  });
+
+  it("exits 4 and prints Azure's error when a call fails; traffic did not move", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    world.model.faults.fail({
+      method: "GET",
+      path: /\/containerApps\/chatbot-api-prod$/,
+      status: 403,
+      code: "AuthorizationFailed",
+      message: "The client does not have authorization to perform action 'read'.",
+    });
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 4);
+    assert.deepEqual(report.err, [
+      "error: The client does not have authorization to perform action 'read'; live traffic did not move",
+    ]);
+    assert.deepEqual(workspace.calls, LOCK_CALLS("rollback"));
+    assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
+  });
+
+  it("exits 4 and says it was interrupted when the command is cancelled before traffic moves", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await releasedStack(world, { verified: VERIFIED_GREEN });
+    const controller = new AbortController();
+    controller.abort(new Error("SIGTERM"));
+    const { deps, report } = engineDeps(world, workspace, { signal: controller.signal });
+    const from = world.model.faults.log.length;
+
+    // when
+    const code = await runRelease(
+      { kind: "promote", steps: [10, 100], pauseMs: 60_000, smokePaths: ["/health"] },
+      deps,
+    );
+
+    // then
+    assert.equal(code, 4);
+    assert.deepEqual(report.err, [
+      "error: interrupted (Error: SIGTERM); live traffic did not move",
+    ]);
+    assert.deepEqual(workspace.calls, LOCK_CALLS("promote"));
+    assert.deepEqual(armWrites(world, from), []);
+  });
+
+  it("exits 1 after putting traffic back when a promotion's check fails", async () => {
+    // given: no Log Analytics workspace output, so the step's gates cannot be read
+    const world = await startWorld();
+    const outputs = outputsWithout("logAnalyticsWorkspaceId");
+    const workspace = await releasedStack(world, { verified: VERIFIED_GREEN, outputs });
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease(
+      { kind: "promote", steps: [10, 100], pauseMs: 60_000, smokePaths: ["/health"] },
+      deps,
+    );
+
+    // then
+    assert.equal(code, 1);
+    assert.deepEqual(report.err, [
+      "promotion of green failed: the stack exports no `logAnalyticsWorkspaceId`: the gates cannot read the candidate's requests (run pulumi up once to add the output)",
+      "rolled back automatically: blue (1.4.2) serves 100% of traffic again",
+    ]);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+    assert.deepEqual(workspace.release, { ...BLUE_LIVE_GREEN_IDLE, generation: 4 });
+    assert.equal(workspace.verified, undefined);
+    assert.deepEqual(workspace.calls.at(-1), "writeLock (released)");
+  });
+
+  it("exits 5 and names the command that finishes when putting traffic back fails", async () => {
+    // given: the gates cannot be read, and Azure refuses the write that puts traffic back
+    const world = await startWorld();
+    const outputs = outputsWithout("logAnalyticsWorkspaceId");
+    const workspace = await releasedStack(world, { verified: VERIFIED_GREEN, outputs });
+    workspace.onWriteRelease = () =>
+      world.model.faults.fail({
+        method: "PATCH",
+        path: /\/containerApps\/chatbot-api-prod$/,
+        status: 400,
+        code: "ContainerAppOperationError",
+        message: "Failed to update traffic.",
+      });
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease(
+      { kind: "promote", steps: [10, 100], pauseMs: 60_000, smokePaths: ["/health"] },
+      deps,
+    );
+
+    // then: traffic stays split, the stack file records the split, and the lock is released
+    assert.equal(code, 5);
+    assert.deepEqual(report.err, [
+      "promotion of green failed: the stack exports no `logAnalyticsWorkspaceId`: the gates cannot read the candidate's requests (run pulumi up once to add the output)",
+      "error: putting traffic back failed: Failed to update traffic. Traffic may still be split. Finish by hand: npm run release -- rollback --stack prod (or in the portal, set blue to 100%: az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0)",
+    ]);
+    assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
+    assert.deepEqual(workspace.release, {
+      ...BLUE_LIVE_GREEN_IDLE,
+      canaryPercent: 10,
+      generation: 3,
+    });
+    assert.equal(workspace.lock, undefined);
+  });
+});
+
+describe("runRelease: the release lock", () => {
+  it("fails (refused) when another release holds the lock, and leaves that lock alone", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    workspace.lock = HOLDER;
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 3);
+    assert.deepEqual(report.err, [LOCK_REFUSED(HOLDER)]);
+    assert.deepEqual(workspace.calls, []);
+    assert.equal(workspace.lock, HOLDER);
+    assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
+  });
+
+  it("fails (refused) while another update holds Pulumi's stack lock", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    workspace.inProgress = true;
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 3);
+    assert.deepEqual(report.err, [
+      "refused: another update is in progress on stack prod (stack lock); nothing changed",
+    ]);
+    assert.deepEqual(workspace.calls, []);
+  });
+
+  it("waits up to lockWaitMs for another release to finish, then takes the lock", async () => {
+    // given: the other release ends 60 s from now
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    workspace.lock = HOLDER;
+    const released = world.clock.now() + 60_000;
+    const readLock = workspace.readLock.bind(workspace);
+    workspace.readLock = async () => {
+      if (world.clock.now() >= released && workspace.lock === HOLDER) {
+        workspace.lock = undefined;
+      }
+      return readLock();
+    };
+    const { deps, report } = engineDeps(world, workspace, { lockWaitMs: 120_000 });
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then: looked every 30 s
+    assert.equal(code, 0);
+    assert.deepEqual(report.out.slice(0, 2), [
+      `waiting for another release of prod to finish (${HOLDER})`,
+      `waiting for another release of prod to finish (${HOLDER})`,
+    ]);
+    assert.deepEqual(
+      workspace.calls.filter((call) => call.startsWith("writeLock")),
+      LOCK_CALLS("rollback"),
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+  });
+
+  it("fails (refused) when the lock is still held after lockWaitMs", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    workspace.lock = HOLDER;
+    const start = world.clock.now();
+    const { deps, report } = engineDeps(world, workspace, { lockWaitMs: 60_000 });
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 3);
+    assert.equal(world.clock.now() - start, 60_000);
+    assert.deepEqual(report.out, [
+      `waiting for another release of prod to finish (${HOLDER})`,
+      `waiting for another release of prod to finish (${HOLDER})`,
+    ]);
+    assert.deepEqual(report.err, [LOCK_REFUSED(HOLDER, " after waiting 60s")]);
+    assert.deepEqual(workspace.calls, []);
+  });
+
+  it("fails (refused) when another release wins the race for the lock, and leaves its lock", async () => {
+    // given: another release's write lands right after this one's
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    const other = "deploy by someone@else pid 7";
+    const writeLock = workspace.writeLock.bind(workspace);
+    workspace.writeLock = async (holder) => {
+      await writeLock(holder);
+      if (holder !== undefined) {
+        workspace.lock = other;
+      }
+    };
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 3);
+    assert.deepEqual(report.err, [LOCK_REFUSED(other)]);
+    assert.deepEqual(workspace.calls, [`writeLock rollback by ${OWNER}`]);
+    assert.equal(workspace.lock, other);
+    assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
+  });
+
+  it("leaves a lock that another release took while this one ran", async () => {
+    // given: another release overwrites the lock while this command reads the stack
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    const other = "deploy by someone@else pid 7";
+    const outputs = workspace.outputs.bind(workspace);
+    workspace.outputs = async () => {
+      workspace.lock = other;
+      return outputs();
+    };
+    const { deps } = engineDeps(world, workspace);
+
+    // when
+    await runRelease({ kind: "rollback" }, deps);
+
+    // then: the other release's lock is still there
+    assert.equal(workspace.lock, other);
+  });
+
+  it("releases the lock when the command fails unexpectedly", async () => {
+    // given: the stack outputs cannot be read
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    workspace.outputs = async () => {
+      throw new Error("pulumi stack output failed");
+    };
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then
+    assert.equal(code, 4);
+    assert.deepEqual(report.err, ["error: pulumi stack output failed; live traffic did not move"]);
+    assert.deepEqual(workspace.calls, LOCK_CALLS("rollback"));
+    assert.equal(workspace.lock, undefined);
+  });
+});
+
+describe("runRelease: status", () => {
+  it("prints each slot next to what Azure serves, without taking the lock", async () => {
+    // given: another release holds the lock; green is verified
+    const world = await startWorld();
+    const workspace = await releasedStack(world, { verified: VERIFIED_GREEN, lock: HOLDER });
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "status" }, deps);
+
+    // then
+    assert.equal(code, 0);
+    assert.deepEqual(report.out, [
+      "stack prod: live blue, latest green, generation 2 (Azure: 2)",
+      `blue: version 1.4.2, revision ${BLUE_REVISION}, weight 100%, active, Provisioned/Running, 2 replicas, image ${IMAGE_1}, url https://chatbot-api-prod---blue.${DOMAIN} [live]`,
+      `green: version 1.5.0, revision ${GREEN_REVISION}, weight 0%, active, Provisioned/Running, 2 replicas, image ${IMAGE_2}, url https://chatbot-api-prod---green.${DOMAIN} [latest, verified]`,
+      "active revisions: 2; next: npm run release -- promote --stack prod",
+    ]);
+    assert.deepEqual(workspace.calls, []);
+  });
+
+  it("warns when the stack file is behind Azure, and still shows it", async () => {
+    // given: a release ran after this stack file was written
+    const world = await startWorld();
+    const workspace = await releasedStack(world, {
+      release: { ...BLUE_LIVE_GREEN_IDLE, generation: 1 },
+    });
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "status" }, deps);
+
+    // then
+    assert.equal(code, 0);
+    assert.deepEqual(report.err, [
+      `warning: Pulumi.prod.yaml is behind what is deployed: its release block has generation 1, the Container App ${APP} carries generation 2 (a later release's stack file was not committed). Bring the stack file up to date first: the release workflow commits it; below, the slots as the stack file has them and what Azure serves`,
+    ]);
+    assert.equal(report.out[0], "stack prod: live blue, latest green, generation 1 (Azure: 2)");
+    assert.equal(report.out.length, 4);
+  });
+
+  it("shows the revision Azure's label points at when it is not the stack file's", async () => {
+    // given: the stack file's green is another revision than the one labelled green
+    const world = await startWorld();
+    const workspace = await releasedStack(world, {
+      release: {
+        ...BLUE_LIVE_GREEN_IDLE,
+        green: { ...BLUE_LIVE_GREEN_IDLE.green, revision: "v1-5-0-ffffffg2" },
+      },
+    });
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "status" }, deps);
+
+    // then
+    assert.equal(code, 0);
+    assert.equal(
+      report.out[2],
+      `green: version 1.5.0, revision ${APP}--v1-5-0-ffffffg2 (Azure's green label: ${GREEN_REVISION}), weight 0%, not in Azure, image ${IMAGE_2}, url https://chatbot-api-prod---green.${DOMAIN} [latest]`,
+    );
+  });
+
+  it("says there is no release yet on a stack without a release block", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await releasedStack(world, { release: undefined });
+    workspace.release = undefined;
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "status" }, deps);
+
+    // then
+    assert.equal(code, 0);
+    assert.deepEqual(report.out, ["stack prod: no release yet (run deploy)"]);
+  });
+});
