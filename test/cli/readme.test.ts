@@ -1,0 +1,61 @@
+/**
+ * The README's release reference is checked against the code it describes: the gates table
+ * against `lib/gates.ts` (one definition of every threshold), the drill's scenario list against
+ * `drill/scenarios.ts`, and the exit-code table against `release/ports.ts`.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEFAULT_GATES } from "../../lib/gates";
+import { SCENARIOS } from "../../drill/scenarios";
+import { EXIT } from "../../release/ports";
+
+const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+
+/** The rows of the first markdown table after `marker` (each row's cells). */
+function tableAfter(marker: string): string[][] {
+  const lines = README.slice(README.indexOf(marker)).split("\n");
+  const start = lines.findIndex((line) => line.startsWith("|"));
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith("|")) {
+      break;
+    }
+    rows.push(
+      line
+        .slice(1, -1)
+        .split("|")
+        .map((cell) => cell.trim()),
+    );
+  }
+  return rows;
+}
+
+describe("README release reference", () => {
+  it("lists every release gate with its key and its default, as lib/gates.ts defines them", () => {
+    const rows = tableAfter("**Gates.**");
+    const documented = Object.fromEntries(
+      rows.map(([, key, value]) => [key.replace(/`/g, ""), Number(value)]),
+    );
+    assert.deepEqual(documented, { ...DEFAULT_GATES });
+  });
+
+  it("lists exactly the drill's built-in scenarios", () => {
+    const section = README.slice(README.indexOf("The built-in scenarios, each the way"));
+    const listed = section
+      .slice(0, section.indexOf("(`drill/scenarios.ts`"))
+      .match(/`([a-z0-9-]+)`/g);
+    assert.deepEqual(
+      listed?.map((id) => id.replace(/`/g, "")),
+      SCENARIOS.map((scenario) => scenario.id),
+    );
+  });
+
+  it("documents every exit code of npm run release", () => {
+    const rows = tableAfter("**Locks.**");
+    assert.deepEqual(
+      rows.map(([code]) => Number(code)),
+      Object.values(EXIT),
+    );
+  });
+});
