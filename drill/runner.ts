@@ -79,6 +79,7 @@ function applyFaults(model: AzureModel, faults: readonly FaultSpec[] | undefined
         status: fault.status ?? 500,
         code: fault.code ?? "InternalServerError",
         message: fault.message ?? "injected fault",
+        ...(fault.retryAfterMs === undefined ? {} : { retryAfterMs: fault.retryAfterMs }),
       });
     }
   }

@@ -32,6 +32,8 @@ export interface FaultSpec {
   readonly times?: number;
   /** Apply the request, then lose the answer (a partial failure). */
   readonly drop?: boolean;
+  /** For a 429: the `Retry-After` the answer carries (ms). */
+  readonly retryAfterMs?: number;
 }
 
 /** One step; exactly one action key per step. */

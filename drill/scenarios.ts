@@ -266,9 +266,10 @@ export const SCENARIOS: readonly Scenario[] = [
       {
         release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
         faults: [{ method: "PUT", path: "/containerApps/[^/]+$", drop: true, times: 5 }],
-        expect: { exit: 4, output: "live traffic did not move" },
+        expect: { exit: 4, output: "is in green at 0%, not verified" },
       },
-      { release: "status", expect: { exit: 0, output: "superseded" } },
+      { up: {}, expect: { exit: 0 } },
+      { release: "status", expect: { exit: 0, output: "holds a candidate that is not verified" } },
       {
         release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
         expect: { exit: 0, output: "verified at 0% traffic" },

@@ -13,7 +13,8 @@ export const USAGE = [
   "usage: npm run release -- <command> --stack <dev|staging|prod> [options]",
   "  status",
   "  deploy   --version <V> --image <I> [--slot blue|green] [--smoke-paths /health,/ready]",
-  "  promote  [--steps 10,50,100] [--pause 2m] [--smoke-paths /health,/ready]",
+  "  promote  [--steps 10,50,100] [--pause 5m] [--smoke-paths /health,/ready]",
+  "           (default: gated canary steps 10,50,100, each observed 5m; --steps 100 switches at once)",
   "  rollback",
   "  deploy, promote and rollback also take [--wait-for-lock 30m]: wait for another release of",
   "  the stack to finish instead of refusing",
@@ -34,8 +35,11 @@ export function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes("--help") || argv.includes("-h");
 }
 
-/** Observation time between promotion steps: the error-rate window of the rollback triggers. */
-export const DEFAULT_PAUSE = "2m";
+/** Observation time of a canary step: long enough for the ingestion lag (3 min) plus the error-rate window (2 min). */
+export const DEFAULT_PAUSE = "5m";
+
+/** Canary steps when `--steps` is not given: gated steps before 100%. `--steps 100` skips them. */
+export const DEFAULT_STEPS: readonly number[] = [10, 50, 100];
 
 /** A parsed command line. */
 export interface ParsedArgs {
@@ -163,7 +167,7 @@ function parseCommand(
         stack,
         command: {
           kind: "promote",
-          steps: options.steps === undefined ? [100] : parseSteps(options.steps),
+          steps: options.steps === undefined ? DEFAULT_STEPS : parseSteps(options.steps),
           pauseMs: parseDuration(options.pause ?? DEFAULT_PAUSE),
           smokePaths: parseSmokePaths(options["smoke-paths"]),
         },

@@ -18,6 +18,7 @@
 import { parseSuffix } from "../lib/release";
 import {
   ReleaseContext,
+  assertTrafficMatches,
   labelUrl,
   loadContext,
   revisionOf,
@@ -34,6 +35,7 @@ import {
   otherSlot,
   parseReleaseState,
 } from "./state";
+import { bestEffort, recordRelease } from "./record";
 import { CheckFailed, Refused, waitReady } from "./traffic";
 import { verifyUrl } from "./verify";
 
@@ -50,6 +52,59 @@ export interface DeployCommand {
 function generationOf(appName: string, revision: string): number | undefined {
   const suffix = suffixOf(appName, revision);
   return suffix === undefined ? undefined : parseSuffix(suffix)?.generation;
+}
+
+/**
+ * A deploy whose update failed. Live traffic did not move either way. When Azure created the new
+ * revision before the failure (the PUT landed, its answer or a later step failed), the block keeps
+ * it in the target slot, unverified: the Container App's template now describes it, so a later
+ * `pulumi up` must send its suffix again, never the previous one. Otherwise the previous slots
+ * come back with the bumped generation, so a suffix Azure may have seen is never sent again.
+ */
+async function failedUpdate(
+  deps: ReleaseDeps,
+  attempt: {
+    readonly loaded: ReleaseContext | undefined;
+    readonly previous: ReleaseState | undefined;
+    readonly next: ReleaseState;
+    readonly target: Slot;
+    readonly command: DeployCommand;
+  },
+  err: Error,
+): Promise<ExitCode> {
+  const { loaded, previous, next, target, command } = attempt;
+  const app =
+    loaded === undefined ? undefined : await deps.azure.getApp(loaded.ref).catch(() => undefined);
+  const created = app?.latestRevisionName;
+  const suffix =
+    loaded === undefined || created === undefined
+      ? undefined
+      : suffixOf(loaded.ref.appName, created);
+  const why = `pulumi up of the deploy failed: ${err.message.replace(/\.$/, "")}; live traffic did not move`;
+  if (
+    loaded !== undefined &&
+    created !== undefined &&
+    suffix !== undefined &&
+    generationOf(loaded.ref.appName, created) === next.generation
+  ) {
+    await recordRelease(deps, {
+      ...next,
+      [target]: { version: command.version, image: command.image, revision: suffix },
+    });
+    const live = revisionOf({ ...loaded, release: next }, next.live);
+    await deactivateSuperseded(deps, loaded.ref, [created, ...(live === undefined ? [] : [live])]);
+    deps.report.error(
+      `error: ${why}; Azure created revision ${created} before the failure: it is in ${target} at 0%, not verified; deploy again to verify a candidate`,
+    );
+    return EXIT.errorRolledBack;
+  }
+  if (previous !== undefined) {
+    await recordRelease(deps, { ...previous, generation: next.generation });
+  }
+  deps.report.error(
+    `error: ${why}; the stack file keeps the previous slots at generation ${next.generation}`,
+  );
+  return EXIT.errorRolledBack;
 }
 
 /** The marker a verified deploy leaves on the stack: the slot and its exact revision. */
@@ -110,39 +165,35 @@ export async function deploy(
   }
   const previous = loaded?.release ?? parseReleaseState(await deps.workspace.readRelease());
   const first = loaded?.app === undefined;
+  if (loaded !== undefined && !first) {
+    // The targeted `up` applies the block's traffic: it must be what Azure serves now.
+    assertTrafficMatches(loaded);
+  }
   const { next, target } = nextRelease(previous, command, !first);
   if (previous !== undefined && previous.canaryPercent > 0) {
     deps.report.info(
       `the canary of ${otherSlot(previous.live)} (${previous.canaryPercent}%) ends: ${target} gets the new version at 0%`,
     );
   }
+  // Written before the update: the program reads the new slot from it.
   await deps.workspace.writeRelease(next);
-  await deps.workspace.writeVerified(undefined);
+  await bestEffort(deps, "clear the verified marker", () =>
+    deps.workspace.writeVerified(undefined),
+  );
   try {
     await deps.workspace.up(
       `release: deploy ${command.version} to ${target} (generation ${next.generation})`,
       first ? "stack" : "app",
     );
   } catch (err) {
-    // Keep the bumped generation: Azure may have created (and burned) the revision's suffix.
-    if (previous !== undefined) {
-      await deps.workspace.writeRelease({ ...previous, generation: next.generation });
-    }
-    const app =
-      loaded === undefined ? undefined : await deps.azure.getApp(loaded.ref).catch(() => undefined);
-    const created = app?.latestRevisionName;
-    const burned =
-      loaded !== undefined &&
-      created !== undefined &&
-      created !== loaded.app?.latestRevisionName &&
-      generationOf(loaded.ref.appName, created) === next.generation;
     if (err instanceof StackLockedError) {
+      // The update never started: put the block back exactly.
+      if (previous !== undefined) {
+        await recordRelease(deps, previous);
+      }
       throw new Refused(`another update holds the stack lock of ${stack}: ${err.message}`);
     }
-    deps.report.error(
-      `error: pulumi up of the deploy failed: ${(err as Error).message}; live traffic did not move${burned ? `; revision ${created} was created and is not in any slot (its suffix is never sent again)` : ""}; the stack file keeps the previous slots at generation ${next.generation}`,
-    );
-    return EXIT.errorRolledBack;
+    return failedUpdate(deps, { loaded, previous, next, target, command }, err as Error);
   }
 
   // Record the revision Azure created for the slot.
@@ -163,7 +214,7 @@ export async function deploy(
     ...next,
     [target]: { version: command.version, image: command.image, revision: suffix },
   };
-  await deps.workspace.writeRelease(recorded);
+  await recordRelease(deps, recorded);
   deps.report.info(
     `deployed ${command.version} to ${target} as revision ${created} at ${first ? 100 : 0}% traffic`,
   );

@@ -18,6 +18,7 @@ import { EXIT, ExitCode, RELEASE_LOCK_TAG, ReleaseDeps } from "./ports";
 import { PromoteCommand, promote } from "./promote";
 import { RollbackCommand, rollback } from "./rollback";
 import { ReleaseConfigError, latestSlot } from "./state";
+import { StateNotRecorded, bestEffort } from "./record";
 import { CheckFailed, Refused } from "./traffic";
 
 export interface StatusCommand {
@@ -66,6 +67,10 @@ export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Pr
       deps.report.error(`check failed: ${err.message}`);
       return EXIT.checkFailed;
     }
+    if (err instanceof StateNotRecorded) {
+      deps.report.error(`error: ${err.message}`);
+      return EXIT.rollbackFailed;
+    }
     const why = deps.signal?.aborted
       ? `interrupted (${String(deps.signal.reason)})`
       : (err as Error).message.replace(/\.$/, "");
@@ -94,8 +99,10 @@ async function exclusive(
   for (;;) {
     const holder = await deps.workspace.readLock();
     if (holder === undefined) {
-      // Stack tags are last-writer-wins: read back, and wait again if another release won.
+      // Stack tags are last-writer-wins: let a concurrent writer's tag land, read back, and
+      // wait again if another release won. This narrows the race; it is not a lease.
       await deps.workspace.writeLock(me);
+      await deps.clock.sleep(LOCK_SETTLE_MS);
       if ((await deps.workspace.readLock()) === me) {
         break;
       }
@@ -112,11 +119,20 @@ async function exclusive(
     return await run();
   } finally {
     // Remove the lock only while it is ours (never another release's after a lost race).
-    if ((await deps.workspace.readLock()) === me) {
-      await deps.workspace.writeLock(undefined);
-    }
+    await bestEffort(
+      deps,
+      `remove the release lock (pulumi stack tag rm ${RELEASE_LOCK_TAG})`,
+      async () => {
+        if ((await deps.workspace.readLock()) === me) {
+          await deps.workspace.writeLock(undefined);
+        }
+      },
+    );
   }
 }
+
+/** Time a written lock is left to settle before it is read back. */
+const LOCK_SETTLE_MS = 3_000;
 
 /** Time between looks at the release lock while `--wait-for-lock` waits. */
 const LOCK_POLL_MS = 30_000;
@@ -174,8 +190,17 @@ async function status(ctx: ReleaseContext, deps: ReleaseDeps): Promise<ExitCode>
       report.info(`superseded: revision ${revision.name} is active and in no slot`);
     }
   }
+  const short = shortStackName(ctx.stack);
+  const idle = latest === release.live ? undefined : latest;
+  const idleRevision = idle === undefined ? undefined : revisionOf(ctx, idle);
+  const next =
+    idle === undefined
+      ? `npm run release -- deploy --stack ${short} --version <V> --image <I>`
+      : idleRevision !== undefined && verified === verifiedMarker(idle, idleRevision)
+        ? `npm run release -- promote --stack ${short}`
+        : `npm run release -- deploy --stack ${short} --version <V> --image <I> (${idle} holds a candidate that is not verified)`;
   report.info(
-    `active revisions: ${revisions.filter((revision) => revision.active).length}; next: ${release.live === latest ? `npm run release -- deploy --stack ${shortStackName(ctx.stack)} --version <V> --image <I>` : `npm run release -- promote --stack ${shortStackName(ctx.stack)}`}`,
+    `active revisions: ${revisions.filter((revision) => revision.active).length}; next: ${next}`,
   );
   return EXIT.ok;
 }

@@ -24,8 +24,9 @@ import {
 import { verifiedMarker } from "./deploy";
 import { promotionVerdict, triggerReason } from "./gates";
 import { deactivateSuperseded } from "./lifecycle";
-import { EXIT, ExitCode, ReleaseDeps, TrafficWeight, probeNames } from "./ports";
+import { EXIT, ExitCode, ReleaseDeps, RequestStats, TrafficWeight, probeNames } from "./ports";
 import { ReleaseState, Slot, otherSlot } from "./state";
+import { bestEffort, recordRelease } from "./record";
 import { CheckFailed, Refused, ensureServable, writeTraffic } from "./traffic";
 import { healthOnce, verifyUrl } from "./verify";
 
@@ -56,7 +57,17 @@ export function trafficFor(ctx: ReleaseContext, live: Slot, canary: number): Tra
   return entries;
 }
 
-/** Observes one canary step; throws `CheckFailed` when a trigger fires or the criteria fail. */
+/** Consecutive failed telemetry reads a step tolerates (throttling, a transient error). */
+export const TELEMETRY_FAILURE_LIMIT = 3;
+
+/**
+ * Observes one canary step until its verdict, every `checkIntervalSeconds`: health checks of the
+ * label URL and the rollback triggers on trailing windows all the time (also while the step's
+ * window is being ingested and while more requests are awaited), and, once the step's window
+ * has been ingested, the promotion criteria over the whole step. Throws `CheckFailed` when a
+ * trigger fires, the criteria fail, or the window stays inconclusive too long; a telemetry read
+ * that keeps failing is rethrown (an error: the promotion is rolled back).
+ */
 async function observeStep(
   ctx: ReleaseContext,
   deps: ReleaseDeps,
@@ -69,23 +80,41 @@ async function observeStep(
   const interval = g.checkIntervalSeconds * 1000;
   const lag = g.ingestionLagMinutes * MINUTE;
   const url = labelUrl(ctx, candidate.slot);
-  const stats = (fromMs: number, toMs: number) =>
-    deps.telemetry.requestStats({
-      workspaceId: ctx.workspaceId,
-      revisionName: candidate.revision,
-      fromMs,
-      toMs,
-      excludeNames: probeNames(smokePaths.length > 0 ? smokePaths : DEFAULT_SMOKE_PATHS),
-    });
   if (ctx.workspaceId === "") {
     throw new CheckFailed(
       "the stack exports no `logAnalyticsWorkspaceId`: the gates cannot read the candidate's requests (run pulumi up once to add the output)",
     );
   }
+  const excludeNames = probeNames([...new Set([...DEFAULT_SMOKE_PATHS, ...smokePaths])]);
+  let telemetryFailures = 0;
+  const stats = async (fromMs: number, toMs: number): Promise<RequestStats | undefined> => {
+    try {
+      const result = await deps.telemetry.requestStats({
+        workspaceId: ctx.workspaceId,
+        revisionName: candidate.revision,
+        fromMs,
+        toMs,
+        excludeNames,
+      });
+      telemetryFailures = 0;
+      return result;
+    } catch (err) {
+      telemetryFailures++;
+      if (telemetryFailures >= TELEMETRY_FAILURE_LIMIT) {
+        throw err;
+      }
+      deps.report.info(
+        `telemetry read failed (${(err as Error).message}); ${TELEMETRY_FAILURE_LIMIT - telemetryFailures} more failure(s) allowed before the promotion is rolled back`,
+      );
+      return undefined;
+    }
+  };
   const end = stepStart + pauseMs;
+  const deadline = end + lag + g.inconclusiveMaxWaitMinutes * MINUTE;
   let consecutive = 0;
-  while (deps.clock.now() < end) {
-    await deps.clock.sleep(Math.min(interval, end - deps.clock.now()), deps.signal);
+  let told = false;
+  for (;;) {
+    await deps.clock.sleep(interval, deps.signal);
     const failures = await healthOnce(deps, url, smokePaths);
     consecutive = failures.length === 0 ? 0 : consecutive + 1;
     if (consecutive > g.maxConsecutiveHealthFailures) {
@@ -93,31 +122,33 @@ async function observeStep(
         `health check failed ${consecutive} times in a row (more than ${g.maxConsecutiveHealthFailures}): ${failures.join(", ")}`,
       );
     }
-    const now = deps.clock.now() - lag;
-    const from = (minutes: number) => Math.max(stepStart, now - minutes * MINUTE);
-    if (now > stepStart) {
-      const reason = triggerReason(
-        await stats(from(g.rollbackErrorRateWindowMinutes), now),
-        await stats(from(g.rollbackP95WindowMinutes), now),
-        g,
-      );
+    const ingested = deps.clock.now() - lag;
+    if (ingested > stepStart) {
+      const from = (minutes: number) => Math.max(stepStart, ingested - minutes * MINUTE);
+      const errorWindow = await stats(from(g.rollbackErrorRateWindowMinutes), ingested);
+      const latencyWindow = await stats(from(g.rollbackP95WindowMinutes), ingested);
+      const reason =
+        errorWindow === undefined || latencyWindow === undefined
+          ? undefined
+          : triggerReason(errorWindow, latencyWindow, g);
       if (reason !== undefined) {
         throw new CheckFailed(`rollback trigger: ${reason}`);
       }
     }
-  }
-  // The step's whole window, read once its rows are ingested.
-  const readyAt = end + lag;
-  if (deps.clock.now() < readyAt) {
-    deps.report.info(
-      `step window ends; waiting ${Math.round((readyAt - deps.clock.now()) / 1000)}s for telemetry ingestion (${g.ingestionLagMinutes} min)`,
-    );
-    await deps.clock.sleep(readyAt - deps.clock.now(), deps.signal);
-  }
-  const deadline = readyAt + g.inconclusiveMaxWaitMinutes * MINUTE;
-  for (;;) {
-    const windowEnd = Math.max(end, deps.clock.now() - lag);
-    const verdict = promotionVerdict(await stats(stepStart, windowEnd), g);
+    if (ingested < end) {
+      if (deps.clock.now() >= end && !told) {
+        told = true;
+        deps.report.info(
+          `step window ends; waiting ${Math.round((end - ingested) / 1000)}s for telemetry ingestion (${g.ingestionLagMinutes} min), still checking health`,
+        );
+      }
+      continue;
+    }
+    const window = await stats(stepStart, ingested);
+    if (window === undefined) {
+      continue;
+    }
+    const verdict = promotionVerdict(window, g);
     if (verdict.kind === "pass") {
       deps.report.info(`promotion criteria met: ${verdict.detail}`);
       return;
@@ -133,7 +164,6 @@ async function observeStep(
     deps.report.info(
       `inconclusive: ${verdict.detail}; waiting ${g.checkIntervalSeconds}s for more`,
     );
-    await deps.clock.sleep(interval, deps.signal);
   }
 }
 
@@ -171,7 +201,7 @@ export async function promote(
     generation += 1;
     moved = true;
     await writeTraffic(deps, ctx.ref, traffic, generation);
-    await deps.workspace.writeRelease({ ...next, generation });
+    await recordRelease(deps, { ...next, generation });
   };
   try {
     for (const step of command.steps) {
@@ -207,23 +237,28 @@ export async function promote(
           ? `interrupted (${String(deps.signal.reason)})`
           : `error: ${(err as Error).message.replace(/\.$/, "")}`;
     deps.report.error(`promotion of ${idle} failed: ${why}`);
+    generation += 1;
     try {
-      generation += 1;
       await writeTraffic(deps, ctx.ref, original, generation);
-      await deps.workspace.writeRelease({ ...release, generation });
-      await deps.workspace.writeVerified(undefined);
     } catch (undo) {
       deps.report.error(
-        `error: putting traffic back failed: ${(undo as Error).message.replace(/\.$/, "")}. Traffic may still be split. Finish by hand: npm run release -- rollback --stack ${stack} (or in the portal, set ${release.live} to 100%: az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${release.live}=100 ${idle}=0)`,
+        `error: putting traffic back failed: ${(undo as Error).message.replace(/\.$/, "")}. Traffic may still be split. Finish by hand: npm run release -- rollback --stack ${stack} (or set ${release.live} to 100%: az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${release.live}=100 ${idle}=0)`,
       );
       return EXIT.rollbackFailed;
     }
+    // Traffic is back; the stack file must say so (a failure here is StateNotRecorded: exit 5).
+    await recordRelease(deps, { ...release, generation });
+    await bestEffort(deps, "clear the verified marker", () =>
+      deps.workspace.writeVerified(undefined),
+    );
     deps.report.error(
       `rolled back automatically: ${release.live} (${release[release.live]?.version}) serves ${100 - release.canaryPercent}% of traffic again`,
     );
     return err instanceof CheckFailed ? EXIT.checkFailed : EXIT.errorRolledBack;
   }
-  await deps.workspace.writeVerified(undefined);
+  await bestEffort(deps, "clear the verified marker", () =>
+    deps.workspace.writeVerified(undefined),
+  );
   const previousLive = revisionOf(ctx, release.live);
   await deactivateSuperseded(deps, ctx.ref, [
     candidateRevision,

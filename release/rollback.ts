@@ -11,6 +11,8 @@ import { ReleaseContext, revisionOf } from "./context";
 import { trafficFor } from "./promote";
 import { EXIT, ExitCode, ReleaseDeps } from "./ports";
 import { latestSlot, otherSlot } from "./state";
+import { deactivateSuperseded } from "./lifecycle";
+import { bestEffort, recordRelease } from "./record";
 import { Refused, ensureServable, writeTraffic } from "./traffic";
 
 export interface RollbackCommand {
@@ -45,9 +47,16 @@ export async function rollback(ctx: ReleaseContext, deps: ReleaseDeps): Promise<
   await ensureServable(deps, ctx.ref, target);
   const generation = release.generation + 1;
   await writeTraffic(deps, ctx.ref, trafficFor(ctx, back, 0), generation);
-  await deps.workspace.writeRelease({ ...release, live: back, canaryPercent: 0, generation });
-  await deps.workspace.writeVerified(undefined);
+  await recordRelease(deps, { ...release, live: back, canaryPercent: 0, generation });
+  await bestEffort(deps, "clear the verified marker", () =>
+    deps.workspace.writeVerified(undefined),
+  );
   const idle = otherSlot(back);
+  const idleRevision = revisionOf(ctx, idle);
+  await deactivateSuperseded(deps, ctx.ref, [
+    target,
+    ...(idleRevision === undefined ? [] : [idleRevision]),
+  ]);
   deps.report.info(
     back === live
       ? `rolled back stack ${stack}: the canary of ${idle} (${release[idle]?.version}) ended; ${back} (${release[back]?.version}, ${target}) is live at 100%`

@@ -49,7 +49,10 @@ export async function writeTraffic(
   traffic: readonly TrafficWeight[],
   generation: number,
 ): Promise<void> {
-  const { conflictAttempts, conflictRetryMs } = deps.timings;
+  // Once interrupted (a cancelled job is killed about 10 s after SIGINT), retry briefly.
+  const aborted = deps.signal?.aborted === true;
+  const conflictAttempts = aborted ? 2 : deps.timings.conflictAttempts;
+  const conflictRetryMs = aborted ? 1_000 : deps.timings.conflictRetryMs;
   for (let attempt = 1; ; attempt++) {
     try {
       await deps.azure.setTraffic(ref, traffic, generation);

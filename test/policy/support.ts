@@ -21,6 +21,13 @@ export function packServer(): Promise<PolicyPackServer> {
   return server;
 }
 
+// Registered on mocha's root suite when this module is first loaded: the pack starts when the
+// run begins, in its own process, while the suites before the policy tests run (its start takes
+// seconds, many more under coverage); a start failure surfaces in the first test that awaits it.
+before(() => {
+  packServer().catch(() => undefined);
+});
+
 // Registered on mocha's root suite when this module is first loaded: runs once, after all tests.
 after(async () => {
   if (server !== undefined) {

@@ -132,14 +132,14 @@ describe("release command line: commands", () => {
     });
   });
 
-  it("parses promote with its defaults: one step to 100% after a 2 minute pause", () => {
+  it("parses promote with its defaults: gated canary steps 10, 50, 100, each observed 5 minutes", () => {
     // given / when / then
     assert.deepEqual(parseArgs(["promote", "--stack", "staging"]), {
       stack: "staging",
       command: {
         kind: "promote",
-        steps: [100],
-        pauseMs: 120_000,
+        steps: [10, 50, 100],
+        pauseMs: 300_000,
         smokePaths: ["/health", "/ready"],
       },
       waitForLockMs: 0,
@@ -154,7 +154,7 @@ describe("release command line: commands", () => {
     );
     assert.deepEqual(
       parseArgs(["promote", "--stack", "prod", "--pause", "5m", "--smoke-paths", "/"]).command,
-      { kind: "promote", steps: [100], pauseMs: 300_000, smokePaths: ["/"] },
+      { kind: "promote", steps: [10, 50, 100], pauseMs: 300_000, smokePaths: ["/"] },
     );
     assert.deepEqual(
       parseArgs(["promote", "--stack", "prod", "--steps", "1,100", "--pause", "0"]).command,

@@ -232,7 +232,7 @@ describe("release main: running the engine", () => {
       "stack prod: live blue, latest green, generation 2 (Azure: 2)",
       `blue: version 1.4.2, revision ${BLUE_REVISION}, weight 100%, active, Provisioned/Running, 2 replicas, image ${IMAGE_1}, url https://chatbot-api-prod---blue.${DOMAIN} [live]`,
       `green: version 1.5.0, revision ${GREEN_REVISION}, weight 0%, active, Provisioned/Running, 2 replicas, image ${IMAGE_2}, url https://chatbot-api-prod---green.${DOMAIN} [latest]`,
-      "active revisions: 2; next: npm run release -- promote --stack prod",
+      "active revisions: 2; next: npm run release -- deploy --stack prod --version <V> --image <I> (green holds a candidate that is not verified)",
     ]);
   });
 

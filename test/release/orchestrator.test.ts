@@ -85,6 +85,35 @@ const LOCK_CALLS = (command: string) => [
 ];
 
 describe("runRelease: exit codes", () => {
+  it("exits 5 with the exact command that records the state when the stack file cannot be written after traffic moved", async () => {
+    // given: a canary at 10%, and a stack file that can no longer be written
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    workspace.writeRelease = async () => {
+      throw new Error("pulumi config set-all failed: permission denied.");
+    };
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when the rollback ends the canary
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then traffic moved (blue 100%), and the user is told exactly how to record it
+    assert.equal(code, 5);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+    const recorded = { ...BLUE_LIVE_GREEN_IDLE, canaryPercent: 0, generation: 4 };
+    assert.deepEqual(report.err, [
+      `error: Azure now serves generation 4 (live blue, canary 0%), but the stack file could not be written: pulumi config set-all failed: permission denied. Record it before anything else (until then every pulumi up and release command of the stack is refused as behind): pulumi config set-all --stack prod --json '${JSON.stringify(
+        {
+          "chatbot-platform:release": {
+            value: JSON.stringify(recorded),
+            objectValue: recorded,
+            secret: false,
+          },
+        },
+      )}'`,
+    ]);
+  });
+
   it("exits 0 when the command is done (a canary rolled back)", async () => {
     // given
     const world = await startWorld();
@@ -318,7 +347,7 @@ describe("runRelease: exit codes", () => {
     assert.equal(code, 5);
     assert.deepEqual(report.err, [
       "promotion of green failed: the stack exports no `logAnalyticsWorkspaceId`: the gates cannot read the candidate's requests (run pulumi up once to add the output)",
-      "error: putting traffic back failed: Failed to update traffic. Traffic may still be split. Finish by hand: npm run release -- rollback --stack prod (or in the portal, set blue to 100%: az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0)",
+      "error: putting traffic back failed: Failed to update traffic. Traffic may still be split. Finish by hand: npm run release -- rollback --stack prod (or set blue to 100%: az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0)",
     ]);
     assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
     assert.deepEqual(workspace.release, {
