@@ -208,6 +208,17 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
         throw new Error(`label ${step.deactivate} points at no revision`);
       }
       await run.azure.deactivate(ref, revision);
+    } else if (step.traffic !== undefined) {
+      const { workspace } = stackOf(run, step);
+      const out = await workspace.outputs();
+      const ref = { resourceGroup: out.resourceGroupName, appName: out.containerAppName };
+      const app = await run.azure.getApp(ref);
+      const weights = step.traffic;
+      const traffic = (app?.traffic ?? []).map((entry) => ({
+        ...entry,
+        weight: entry.label === undefined ? entry.weight : (weights[entry.label] ?? entry.weight),
+      }));
+      await run.azure.setTraffic(ref, traffic, app?.generation ?? 0);
     } else if (step.advance !== undefined) {
       run.clock.advance(durationMs(step.advance));
     } else if (step.parallel !== undefined) {

@@ -54,6 +54,8 @@ export interface ScenarioStep {
   readonly images?: Readonly<Record<string, ImageBehaviour>>;
   /** A change made in Azure outside the release: deactivate the revision a label points at. */
   readonly deactivate?: "blue" | "green";
+  /** A change made in Azure outside the release: set the labels' weights (`{ blue: 100, green: 0 }`). */
+  readonly traffic?: Readonly<Record<string, number>>;
   /** Lets virtual time pass: `90s`, `5m`. */
   readonly advance?: string;
   /** Runs these steps at the same time. */
@@ -120,6 +122,7 @@ const STEP_ACTIONS = [
   "restore",
   "images",
   "deactivate",
+  "traffic",
   "advance",
   "parallel",
 ] as const;

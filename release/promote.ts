@@ -27,7 +27,14 @@ import { deactivateSuperseded } from "./lifecycle";
 import { EXIT, ExitCode, ReleaseDeps, RequestStats, TrafficWeight, probeNames } from "./ports";
 import { ReleaseState, Slot, otherSlot } from "./state";
 import { bestEffort, recordRelease } from "./record";
-import { CheckFailed, Refused, ensureServable, writeTraffic } from "./traffic";
+import {
+  CheckFailed,
+  Refused,
+  describeTraffic,
+  ensureServable,
+  sameTraffic,
+  writeTraffic,
+} from "./traffic";
 import { healthOnce, verifyUrl } from "./verify";
 
 export interface PromoteCommand {
@@ -75,6 +82,7 @@ async function observeStep(
   stepStart: number,
   pauseMs: number,
   smokePaths: readonly string[],
+  expected: readonly TrafficWeight[],
 ): Promise<void> {
   const g = ctx.gates;
   const interval = g.checkIntervalSeconds * 1000;
@@ -115,6 +123,14 @@ async function observeStep(
   let told = false;
   for (;;) {
     await deps.clock.sleep(interval, deps.signal);
+    // A concurrent update (a `pulumi up` that passed the generation guard before this step's
+    // write) or a change in the portal may have moved traffic: judge nothing that is not this step.
+    const app = await deps.azure.getApp(ctx.ref);
+    if (app !== undefined && !sameTraffic(app.traffic, expected)) {
+      throw new CheckFailed(
+        `traffic was changed outside the release during the step (Azure serves ${describeTraffic(app.traffic)}); a concurrent pulumi up or a change in the portal`,
+      );
+    }
     const failures = await healthOnce(deps, url, smokePaths);
     consecutive = failures.length === 0 ? 0 : consecutive + 1;
     if (consecutive > g.maxConsecutiveHealthFailures) {
@@ -207,7 +223,8 @@ export async function promote(
     for (const step of command.steps) {
       deps.signal?.throwIfAborted();
       if (step < 100) {
-        await write(trafficFor(ctx, release.live, step), { ...release, canaryPercent: step });
+        const stepTraffic = trafficFor(ctx, release.live, step);
+        await write(stepTraffic, { ...release, canaryPercent: step });
         const stepStart = deps.clock.now();
         deps.report.info(
           `step ${step}%: ${idle} (${candidate.version}, ${candidateRevision}) gets ${step}% of traffic; observing for ${command.pauseMs / 1000}s`,
@@ -219,6 +236,7 @@ export async function promote(
           stepStart,
           command.pauseMs,
           command.smokePaths,
+          stepTraffic,
         );
       } else {
         await write(trafficFor(ctx, idle, 0), { ...release, live: idle, canaryPercent: 0 });

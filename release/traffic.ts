@@ -28,7 +28,15 @@ function statusOf(err: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
-function sameTraffic(a: readonly TrafficWeight[], b: readonly TrafficWeight[]): boolean {
+/** `blue=chatbot-api-prod--v1-4-2-...:90, green=...:10` */
+export function describeTraffic(traffic: readonly TrafficWeight[]): string {
+  return traffic
+    .map((entry) => `${entry.label ?? "(no label)"}=${entry.revisionName}:${entry.weight}`)
+    .join(", ");
+}
+
+/** The same labelled weights (entries in any order; unlabelled entries at 0% ignored). */
+export function sameTraffic(a: readonly TrafficWeight[], b: readonly TrafficWeight[]): boolean {
   const key = (entries: readonly TrafficWeight[]) =>
     entries
       .filter((entry) => entry.weight > 0 || entry.label !== undefined)

@@ -128,4 +128,22 @@ describe("release faults", function () {
     );
     assert.deepEqual(result.problems, [], result.output.join("\n"));
   });
+
+  it("rolls back when traffic is changed outside the release during a step (exit 1)", async () => {
+    const result = await runScenario(
+      scenario("traffic-changed-during-canary", {
+        steps: [
+          CREATE,
+          DEPLOY,
+          {
+            release: "promote --steps 10,100 --pause 5m",
+            during: { after: "step 10%", do: [{ traffic: { blue: 50, green: 50 } }] },
+            expect: { exit: 1, output: "traffic was changed outside the release" },
+          },
+        ],
+        expect: { traffic: { blue: 100, green: 0 }, live: "blue" },
+      }),
+    );
+    assert.deepEqual(result.problems, [], result.output.join("\n"));
+  });
 });
