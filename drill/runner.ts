@@ -44,6 +44,20 @@ const TEST_CREDENTIAL: AzureCredential = {
   getToken: async () => ({ token: "drill-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 
+/** GETs on the app's URLs, answered by the model (label and production hosts are not in DNS). */
+export function modelHttpChecker(model: AzureModel): HttpChecker {
+  return {
+    get: async (url) => {
+      const answer = model.httpGet(url);
+      return {
+        ok: answer.status >= 200 && answer.status < 300,
+        status: answer.status,
+        ...(answer.error === undefined ? {} : { error: answer.error }),
+      };
+    },
+  };
+}
+
 /** `SUBSCRIPTION` of the mock runtime (`lib/simulate.ts`) and of the model. */
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
@@ -307,16 +321,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
         endpoint: server.url,
       }),
       telemetry: new LogsTelemetry(TEST_CREDENTIAL, { ...options, endpoint: `${server.url}/v1` }),
-      http: {
-        get: async (url) => {
-          const answer = model.httpGet(url);
-          return {
-            ok: answer.status >= 200 && answer.status < 300,
-            status: answer.status,
-            ...(answer.error === undefined ? {} : { error: answer.error }),
-          };
-        },
-      },
+      http: modelHttpChecker(model),
       output: [],
       problems: [],
       lastExit: undefined,

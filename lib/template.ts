@@ -15,20 +15,6 @@ export type EnvEntry =
   | { readonly name: string; readonly value: string }
   | { readonly name: string; readonly secretRef: string };
 
-/** Everything a revision is made of. `I` is the image type (`string`, or a Pulumi Input). */
-export interface TemplateSpec<I> {
-  readonly image: I;
-  readonly cpu: number;
-  readonly memory: string;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly concurrentRequests: number;
-  readonly targetPort: number;
-  readonly healthPath: string;
-  readonly readyPath: string;
-  readonly env: readonly EnvEntry[];
-}
-
 /** The app's revision-scope settings as the platform passes them to `BlueGreenApp`. */
 export interface AppTemplateInput {
   readonly cpu: number;
@@ -44,6 +30,12 @@ export interface AppTemplateInput {
   /** Environment variables read from Container App secrets (Key Vault references). */
   readonly secrets?: ReadonlyArray<{ readonly envName: string; readonly secretName: string }>;
 }
+
+/** Everything a revision is made of. `I` is the image type (`string`, or a Pulumi Input). */
+export type TemplateSpec<I> = Omit<AppTemplateInput, "settings" | "secrets"> & {
+  readonly image: I;
+  readonly env: readonly EnvEntry[];
+};
 
 /** The template spec of `input` with `image`: settings first, then secret references. */
 export function templateSpec<I>(input: AppTemplateInput, image: I): TemplateSpec<I> {

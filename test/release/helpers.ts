@@ -29,6 +29,7 @@ import {
   Reporter,
 } from "../../release/ports";
 import { ReleaseState } from "../../release/state";
+import { modelHttpChecker } from "../../drill/runner";
 
 /** A pipeline policy of the Azure SDK clients. */
 export type PipelinePolicy = NonNullable<ArmClientOptions["additionalPolicies"]>[number]["policy"];
@@ -133,16 +134,7 @@ export async function startWorld(
         ...logsPolicies.map((policy) => ({ position: "perRetry" as const, policy })),
       ],
     }),
-    http: {
-      get: async (url) => {
-        const answer = model.httpGet(url);
-        return {
-          ok: answer.status >= 200 && answer.status < 300,
-          status: answer.status,
-          ...(answer.error === undefined ? {} : { error: answer.error }),
-        };
-      },
-    },
+    http: modelHttpChecker(model),
     wire,
   };
 }
