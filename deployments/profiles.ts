@@ -16,31 +16,39 @@ export const POLICY_PACK_NAME = "chatbot-platform";
 export interface StackProfile {
   /** Run `pulumi up` on every push to main (merges). */
   readonly deployCommits: boolean;
-  /** Run `pulumi preview` on pull requests and comment. */
-  readonly previewPullRequests: boolean;
+  /**
+   * Let Deployments run `pulumi preview` of pull requests. A Deployments run has one Azure app per
+   * stack, the one that deploys it, so a pull request's code would run with write access; false
+   * on every stack: pull requests are previewed by `.github/workflows/pr.yml` with read-only
+   * credentials (prod only after a maintainer's approval).
+   */
+  readonly previewPullRequests: false;
   /** Drift detection schedule (cron, UTC). */
   readonly driftCron: string;
   /** Run `pulumi up` when drift is found. */
   readonly autoRemediate: boolean;
 }
 
-/** dev and staging deploy on merge; prod never deploys on push (the release workflow does). */
+/**
+ * dev and staging deploy on merge; prod never deploys on push (the release workflow does). No
+ * stack previews pull requests in Deployments (see `previewPullRequests`).
+ */
 export const STACK_PROFILES: Readonly<Record<string, StackProfile>> = {
   dev: {
     deployCommits: true,
-    previewPullRequests: true,
+    previewPullRequests: false,
     driftCron: "0 */6 * * *",
     autoRemediate: true,
   },
   staging: {
     deployCommits: true,
-    previewPullRequests: true,
+    previewPullRequests: false,
     driftCron: "0 */6 * * *",
     autoRemediate: false,
   },
   prod: {
     deployCommits: false,
-    previewPullRequests: true,
+    previewPullRequests: false,
     driftCron: "0 * * * *",
     autoRemediate: false,
   },

