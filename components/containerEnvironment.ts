@@ -3,6 +3,9 @@ import * as app from "@pulumi/azure-native/app";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 
+/** Application Insights outputs that carry the instrumentation key, kept secret in state. */
+export const APP_INSIGHTS_SECRET_OUTPUTS = ["connectionString", "instrumentationKey"] as const;
+
 export interface ContainerEnvironmentArgs {
   /** Resource group of the environment. */
   readonly resourceGroupName: pulumi.Input<string>;
@@ -14,7 +17,7 @@ export interface ContainerEnvironmentArgs {
   readonly logAnalyticsName: string;
   /** Application Insights component name. */
   readonly appInsightsName: string;
-  /** Days Log Analytics keeps logs (30-730). */
+  /** Days Log Analytics keeps logs, the audit logs of Key Vault and PostgreSQL included (30-730). */
   readonly logRetentionDays: number;
   /**
    * Subnet for a VNet-integrated environment (delegated to `Microsoft.App/environments`).
@@ -99,7 +102,8 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
         workspaceResourceId: workspace.id,
         tags: args.tags,
       },
-      { parent: this },
+      // Both carry the instrumentation key: Pulumi state and logs keep them encrypted.
+      { parent: this, additionalSecretOutputs: [...APP_INSIGHTS_SECRET_OUTPUTS] },
     );
 
     const environment = new app.ManagedEnvironment(

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
+import { AUDIT_DIAGNOSTIC_SETTING_NAME } from "../lib/naming";
+
+/** Key Vault's audit category group: `AuditEvent`, every data-plane and management operation. */
+export const KEY_VAULT_AUDIT_CATEGORY_GROUP = "audit";
 
 /** One secret the program writes into the vault. */
 export interface VaultSecret {
@@ -35,6 +40,11 @@ export interface KeyVaultArgs {
    */
   readonly privateEndpoint?: { subnetId: pulumi.Input<string>; dnsZoneId: pulumi.Input<string> };
   /**
+   * Log Analytics workspace (resource id) that receives the vault's audit log (`AuditEvent`, in the
+   * resource-specific table `AZKVAuditLogs`).
+   */
+  readonly logAnalyticsWorkspaceId: pulumi.Input<string>;
+  /**
    * Secrets to write. Written through Azure Resource Manager, so it works with public access denied.
    * @default []
    */
@@ -53,7 +63,7 @@ const SECRET_NAME = /^[A-Za-z0-9-]{1,127}$/;
 /**
  * The Key Vault for every secret of the platform: RBAC authorization (no access policies), soft
  * delete, purge protection where asked, public network denied where asked (with a private
- * endpoint), and the secrets the program owns.
+ * endpoint), its audit log sent to Log Analytics, and the secrets the program owns.
  */
 export class KeyVault extends pulumi.ComponentResource {
   public readonly vaultId: pulumi.Output<string>;
@@ -147,6 +157,19 @@ export class KeyVault extends pulumi.ComponentResource {
       this.privateAccessResources.push(endpoint, zoneGroup);
     }
 
+    // Audit logging is on before the first secret is written, so every write is in the log.
+    const diagnostics = new monitor.DiagnosticSetting(
+      `${name}-diagnostics`,
+      {
+        name: AUDIT_DIAGNOSTIC_SETTING_NAME,
+        resourceUri: vault.id,
+        workspaceId: args.logAnalyticsWorkspaceId,
+        logAnalyticsDestinationType: "Dedicated",
+        logs: [{ categoryGroup: KEY_VAULT_AUDIT_CATEGORY_GROUP, enabled: true }],
+      },
+      { parent: this },
+    );
+
     this.secretResources = secrets.map(
       (secret) =>
         new keyvault.Secret(
@@ -158,7 +181,7 @@ export class KeyVault extends pulumi.ComponentResource {
             properties: { value: pulumi.secret(secret.value) },
             tags: args.tags,
           },
-          { parent: this },
+          { parent: this, dependsOn: [diagnostics] },
         ),
     );
 

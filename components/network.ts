@@ -34,9 +34,10 @@ export const SUBNET_NAMES = {
 } as const;
 
 /**
- * The private network of an environment that keeps its data off the internet (prod): one virtual
- * network with a subnet delegated to Container Apps, one delegated to PostgreSQL Flexible Server,
- * one for private endpoints, and the private DNS zones of PostgreSQL and Key Vault linked to it.
+ * The private network of an environment, which keeps its data off the internet (every environment):
+ * one virtual network with a subnet delegated to Container Apps, one delegated to PostgreSQL
+ * Flexible Server, one for private endpoints (prod's Key Vault), and the private DNS zones of
+ * PostgreSQL and Key Vault linked to it.
  */
 export class PrivateNetwork extends pulumi.ComponentResource {
   public readonly virtualNetworkId: pulumi.Output<string>;

@@ -48,9 +48,10 @@ export interface PlatformOutputs {
 }
 
 /**
- * The whole chatbot platform of one stack: resource group, private network (where the environment
- * asks for it), Container Apps environment with Log Analytics and Application Insights, registry,
- * PostgreSQL, Key Vault with every secret, the app's identity, and the blue/green Container App.
+ * The whole chatbot platform of one stack: resource group, private network, Container Apps
+ * environment with Log Analytics and Application Insights, registry, private PostgreSQL, Key Vault
+ * with every secret (both audited in Log Analytics), the app's identity, and the blue/green
+ * Container App.
  */
 export class ChatbotPlatform extends pulumi.ComponentResource {
   public readonly outputs: PlatformOutputs;
@@ -113,24 +114,23 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       parent,
     ).result;
 
-    const network =
-      config.subnets === undefined
-        ? undefined
-        : new PrivateNetwork(
-            `${name}-network`,
-            {
-              resourceGroupName,
-              location,
-              virtualNetworkName: names.virtualNetwork,
-              addressSpace: config.addressSpace,
-              containerAppsSubnet: config.subnets.containerApps,
-              postgresSubnet: config.subnets.postgres,
-              privateEndpointsSubnet: config.subnets.privateEndpoints,
-              postgresDnsZoneName: `${config.namePrefix}-${config.environment}.private.postgres.database.azure.com`,
-              tags,
-            },
-            parent,
-          );
+    // Every environment is VNet-integrated: PostgreSQL has private access only, reachable from the
+    // Container Apps environment's subnet and nothing else (no firewall rule, no public endpoint).
+    const network = new PrivateNetwork(
+      `${name}-network`,
+      {
+        resourceGroupName,
+        location,
+        virtualNetworkName: names.virtualNetwork,
+        addressSpace: config.addressSpace,
+        containerAppsSubnet: config.subnets.containerApps,
+        postgresSubnet: config.subnets.postgres,
+        privateEndpointsSubnet: config.subnets.privateEndpoints,
+        postgresDnsZoneName: `${config.namePrefix}-${config.environment}.private.postgres.database.azure.com`,
+        tags,
+      },
+      parent,
+    );
 
     const environment = new ContainerEnvironment(
       `${name}-environment`,
@@ -141,7 +141,7 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         logAnalyticsName: names.logAnalytics,
         appInsightsName: names.appInsights,
         logRetentionDays: profile.logRetentionDays,
-        infrastructureSubnetId: network?.containerAppsSubnetId,
+        infrastructureSubnetId: network.containerAppsSubnetId,
         zoneRedundant: profile.zoneRedundant,
         tags,
       },
@@ -176,11 +176,9 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         highAvailability: pg.highAvailability,
         databaseName: pg.databaseName,
         administratorLogin: pg.administratorLogin,
-        privateAccess:
-          network === undefined
-            ? undefined
-            : { subnetId: network.postgresSubnetId, dnsZoneId: network.postgresDnsZoneId },
-        dependsOn: network?.dnsLinks ?? [],
+        privateAccess: { subnetId: network.postgresSubnetId, dnsZoneId: network.postgresDnsZoneId },
+        logAnalyticsWorkspaceId: environment.workspaceId,
+        dependsOn: network.dnsLinks,
         protect: profile.protectStateful,
         tags,
       },
@@ -196,11 +194,11 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         tenantId: client.tenantId,
         purgeProtection: profile.purgeProtection,
         softDeleteRetentionDays: profile.softDeleteRetentionDays,
-        denyPublicNetwork: network !== undefined,
-        privateEndpoint:
-          network === undefined
-            ? undefined
-            : { subnetId: network.privateEndpointsSubnetId, dnsZoneId: network.keyVaultDnsZoneId },
+        denyPublicNetwork: profile.privateKeyVault,
+        privateEndpoint: profile.privateKeyVault
+          ? { subnetId: network.privateEndpointsSubnetId, dnsZoneId: network.keyVaultDnsZoneId }
+          : undefined,
+        logAnalyticsWorkspaceId: environment.workspaceId,
         secrets: [
           { name: POSTGRES_PASSWORD_SECRET, value: postgres.administratorPassword },
           { name: MANAGED_SECRETS.DATABASE_URL, value: postgres.connectionString },
@@ -282,7 +280,7 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
           ...identity.roleAssignments,
           ...vault.secretResources,
           ...vault.privateAccessResources,
-          ...(network?.dnsLinks ?? []),
+          ...network.dnsLinks,
         ],
         tags,
       },

@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as random from "@pulumi/random";
+import { AUDIT_DIAGNOSTIC_SETTING_NAME } from "../lib/naming";
+
+/**
+ * PostgreSQL log categories sent to Log Analytics: the server log (connections, authentication
+ * failures, errors, statements as `log_statement` says). Sessions and Query Store are performance
+ * telemetry, not audit, and Query Store is off unless `pg_qs.query_capture_mode` is set.
+ */
+export const POSTGRES_AUDIT_LOG_CATEGORIES = ["PostgreSQLLogs"] as const;
 
 export interface PostgresArgs {
   /** Resource group of the server. */
@@ -28,11 +37,14 @@ export interface PostgresArgs {
   /** Administrator login (changing it replaces the server). */
   readonly administratorLogin: string;
   /**
-   * Private access: the delegated subnet and the private DNS zone. Public access is then disabled.
-   * Public vs private cannot be switched after creation.
-   * @default - public access limited to Azure services
+   * Private access (VNet integration): the subnet delegated to
+   * `Microsoft.DBforPostgreSQL/flexibleServers` and the private DNS zone the server registers in.
+   * The server has no public endpoint and no firewall rule; only the VNet reaches it. Azure fixes
+   * this at creation: moving a public server into a subnet replaces it.
    */
-  readonly privateAccess?: { subnetId: pulumi.Input<string>; dnsZoneId: pulumi.Input<string> };
+  readonly privateAccess: { subnetId: pulumi.Input<string>; dnsZoneId: pulumi.Input<string> };
+  /** Log Analytics workspace (resource id) that receives the server's logs. */
+  readonly logAnalyticsWorkspaceId: pulumi.Input<string>;
   /**
    * `protect` the server (staging and prod).
    * @default false
@@ -48,9 +60,10 @@ export interface PostgresArgs {
 }
 
 /**
- * PostgreSQL Flexible Server with the app's database. The administrator password is generated
- * here and never leaves Pulumi state except as a secret; the connection string is for Key Vault.
- * Changes to the server's children are chained (Azure answers ServerBusy to parallel ones).
+ * PostgreSQL Flexible Server with the app's database, reachable only inside its VNet (private
+ * access), its server logs sent to Log Analytics. The administrator password is generated here and
+ * never leaves Pulumi state except as a secret; the connection string is for Key Vault. Changes to
+ * the server's children are chained (Azure answers ServerBusy to parallel ones).
  */
 export class Postgres extends pulumi.ComponentResource {
   public readonly serverId: pulumi.Output<string>;
@@ -107,14 +120,11 @@ export class Postgres extends pulumi.ComponentResource {
           geoRedundantBackup: args.geoRedundantBackup ? "Enabled" : "Disabled",
         },
         highAvailability: { mode: args.highAvailability },
-        network:
-          args.privateAccess === undefined
-            ? { publicNetworkAccess: "Enabled" }
-            : {
-                publicNetworkAccess: "Disabled",
-                delegatedSubnetResourceId: args.privateAccess.subnetId,
-                privateDnsZoneArmResourceId: args.privateAccess.dnsZoneId,
-              },
+        network: {
+          publicNetworkAccess: "Disabled",
+          delegatedSubnetResourceId: args.privateAccess.subnetId,
+          privateDnsZoneArmResourceId: args.privateAccess.dnsZoneId,
+        },
         authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
         tags: args.tags,
       },
@@ -122,7 +132,6 @@ export class Postgres extends pulumi.ComponentResource {
     );
 
     // One change at a time on the server: each child waits for the previous one.
-    let previous: pulumi.Resource = server;
     const database = new dbforpostgresql.Database(
       `${name}-db`,
       {
@@ -132,22 +141,22 @@ export class Postgres extends pulumi.ComponentResource {
         charset: "UTF8",
         collation: "en_US.utf8",
       },
-      { parent: this, dependsOn: [previous] },
+      { parent: this, dependsOn: [server] },
     );
-    previous = database;
-    if (args.privateAccess === undefined) {
-      new dbforpostgresql.FirewallRule(
-        `${name}-allow-azure`,
-        {
-          firewallRuleName: "AllowAllAzureServicesAndResourcesWithinAzureIps",
-          serverName: server.name,
-          resourceGroupName: args.resourceGroupName,
-          startIpAddress: "0.0.0.0",
-          endIpAddress: "0.0.0.0",
-        },
-        { parent: this, dependsOn: [previous] },
-      );
-    }
+
+    // Chained too: a diagnostic setting is written through Microsoft.Insights, but nothing
+    // documents that it never meets a server busy with another change.
+    new monitor.DiagnosticSetting(
+      `${name}-diagnostics`,
+      {
+        name: AUDIT_DIAGNOSTIC_SETTING_NAME,
+        resourceUri: server.id,
+        workspaceId: args.logAnalyticsWorkspaceId,
+        // PostgreSQL's categories land in AzureDiagnostics only (no resource-specific tables).
+        logs: POSTGRES_AUDIT_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+      },
+      { parent: this, dependsOn: [database] },
+    );
 
     this.serverId = server.id;
     this.host = server.fullyQualifiedDomainName;

@@ -1,5 +1,5 @@
 /**
- * Subnet layout for the private network (prod): carved from one address space so the stack
+ * Subnet layout for the private network (every environment): carved from one address space so the stack
  * config needs a single value. Pure functions.
  */
 

@@ -132,8 +132,8 @@ export interface PlatformConfig {
   readonly postgres: PostgresSettings;
   readonly secrets: readonly AppSecret[];
   readonly imageBuild?: ImageBuild;
-  /** Subnets of the private network; present when the environment uses private networking. */
-  readonly subnets?: SubnetPlan;
+  /** Subnets of the environment's private network (every environment has one). */
+  readonly subnets: SubnetPlan;
   readonly addressSpace: string;
 }
 
@@ -938,7 +938,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     );
   }
 
-  if (reader.problems.length > 0 || release === undefined) {
+  if (reader.problems.length > 0 || release === undefined || subnets === undefined) {
     throw new ConfigError(reader.problems);
   }
   return {
@@ -957,7 +957,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     postgres,
     secrets,
     imageBuild,
-    subnets: profile.privateNetworking ? subnets : undefined,
+    subnets,
     addressSpace,
   };
 }

@@ -51,9 +51,12 @@ export interface PostgresProfile {
 export interface EnvironmentProfile {
   readonly app: AppProfile;
   readonly postgres: PostgresProfile;
-  /** Private networking: VNet-integrated Container Apps environment, private Postgres, Key Vault private endpoint. */
-  readonly privateNetworking: boolean;
-  /** Zone-redundant Container Apps environment (needs private networking). */
+  /**
+   * Key Vault denies public network access and is reached through a private endpoint. Every
+   * environment is VNet-integrated with a private PostgreSQL server; this adds the vault.
+   */
+  readonly privateKeyVault: boolean;
+  /** Zone-redundant Container Apps environment. */
   readonly zoneRedundant: boolean;
   /** `protect` on the Postgres server and the Key Vault. */
   readonly protectStateful: boolean;
@@ -62,7 +65,7 @@ export interface EnvironmentProfile {
   /** Days a deleted vault or secret can be recovered. */
   readonly softDeleteRetentionDays: number;
   readonly registrySku: RegistrySku;
-  /** Log Analytics retention. */
+  /** Log Analytics retention in days: also how long Key Vault and PostgreSQL audit logs are kept. */
   readonly logRetentionDays: number;
 }
 
@@ -85,7 +88,7 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
       geoRedundantBackup: false,
       highAvailability: "Disabled",
     },
-    privateNetworking: false,
+    privateKeyVault: false,
     zoneRedundant: false,
     protectStateful: false,
     purgeProtection: false,
@@ -111,7 +114,7 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
       geoRedundantBackup: false,
       highAvailability: "Disabled",
     },
-    privateNetworking: false,
+    privateKeyVault: false,
     zoneRedundant: false,
     protectStateful: true,
     purgeProtection: true,
@@ -137,7 +140,7 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
       geoRedundantBackup: true,
       highAvailability: "ZoneRedundant",
     },
-    privateNetworking: true,
+    privateKeyVault: true,
     zoneRedundant: true,
     protectStateful: true,
     purgeProtection: true,

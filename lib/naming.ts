@@ -21,6 +21,12 @@ export const MAX_POSTGRES_SERVER_NAME_LENGTH = 63;
 /** Container registry names are 5-50 letters and digits and global. */
 export const MAX_REGISTRY_NAME_LENGTH = 50;
 
+/**
+ * Name of the diagnostic setting that sends a resource's audit logs (Key Vault `AuditEvent`,
+ * PostgreSQL server logs) to the stack's Log Analytics workspace.
+ */
+export const AUDIT_DIAGNOSTIC_SETTING_NAME = "audit-to-log-analytics";
+
 /** Characters of the random suffix that makes global names unique per stack. */
 export const UNIQUE_SUFFIX_LENGTH = 6;
 

@@ -41,6 +41,12 @@ export interface SimulatedResource {
   };
   /** The state the mocks returned (what the resource's outputs resolve to). */
   outputs: Record<string, unknown>;
+  /**
+   * The same state as the engine stores it (secret signature objects where an output is secret:
+   * an input that was secret, or an `additionalSecretOutputs` key), plus, for a component, what it
+   * passed to `registerOutputs`: both end up in the stack's state.
+   */
+  serializedOutputs: Record<string, unknown>;
 }
 
 export interface SimulationResult {
@@ -52,6 +58,8 @@ export interface SimulationResult {
   outputs: Record<string, unknown>;
   /** Stack output names whose values are secret. */
   secretOutputs: string[];
+  /** Stack outputs as serialized for the engine (secret signature objects). */
+  serializedOutputs: Record<string, unknown>;
   /** Warnings the program logged (`pulumi.log.warn`). */
   warnings: string[];
 }
@@ -77,7 +85,22 @@ const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 const MOCK_TENANT = "11111111-1111-1111-1111-111111111111";
 
-function isSecretValue(value: unknown): value is { value: unknown } {
+/**
+ * The secret values the mocks hand out, as Azure and the providers would: what must never appear
+ * in state, outputs or logs unless it is a Pulumi secret.
+ */
+export const MOCK_SECRETS = {
+  /** `random.RandomPassword` result. */
+  password: "Mock-Password_0123456789abcdefXY",
+  /** Log Analytics `getSharedKeys`. */
+  primarySharedKey: "mock-primary-shared-key",
+  secondarySharedKey: "mock-secondary-shared-key",
+  /** Application Insights instrumentation key (also inside its connection string). */
+  instrumentationKey: "55555555-5555-5555-5555-555555555555",
+} as const;
+
+/** Is this serialized value a Pulumi secret (the engine's secret signature object)? */
+export function isSecretValue(value: unknown): value is { value: unknown } {
   return (
     typeof value === "object" &&
     value !== null &&
@@ -179,6 +202,8 @@ export function loadStackConfig(file: string, projectFile?: string): StackConfig
   return { config, secretKeys };
 }
 
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+
 /** The Azure resource name an input names, for realistic ids and outputs. */
 function azureName(type: string, inputs: Record<string, unknown>, fallback: string): string {
   if (
@@ -186,6 +211,9 @@ function azureName(type: string, inputs: Record<string, unknown>, fallback: stri
     typeof inputs.resourceGroupName === "string"
   ) {
     return inputs.resourceGroupName;
+  }
+  if (type === DIAGNOSTIC_SETTING && typeof inputs.name === "string") {
+    return inputs.name;
   }
   for (const [key, value] of Object.entries(inputs)) {
     if (
@@ -234,13 +262,16 @@ function computedOutputs(
     case "azure-native:applicationinsights:Component":
       return {
         appId: "88888888-8888-8888-8888-888888888888",
-        connectionString:
-          "InstrumentationKey=55555555-5555-5555-5555-555555555555;IngestionEndpoint=https://mock.in.applicationinsights.azure.com/",
+        instrumentationKey: MOCK_SECRETS.instrumentationKey,
+        connectionString: `InstrumentationKey=${MOCK_SECRETS.instrumentationKey};IngestionEndpoint=https://${location}-0.in.applicationinsights.azure.com/;LiveEndpoint=https://${location}.livediagnostics.monitor.azure.com/;ApplicationId=88888888-8888-8888-8888-888888888888`,
       };
     case "random:index/randomString:RandomString":
       return { result: "a1b2c3".slice(0, Number(inputs.length ?? 6)) };
     case "random:index/randomPassword:RandomPassword":
-      return { result: "Mock-Password_0123456789abcdefXY" };
+      return {
+        result: MOCK_SECRETS.password,
+        bcryptHash: "$2a$10$mockbcrypthashmockbcrypthashmockbcrypthashmockbcrypt",
+      };
     case "docker:index/image:Image": {
       const imageName = String(inputs.imageName ?? name);
       return { repoDigest: `${imageName.replace(/:[^:/]+$/, "")}@sha256:${HEX64}` };
@@ -248,6 +279,28 @@ function computedOutputs(
     default:
       return {};
   }
+}
+
+/** The id Azure would give a resource (the provider's id for the others). */
+function mockId(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  azure: string,
+): string {
+  if (!type.startsWith("azure-native:")) {
+    return `${name}-id`;
+  }
+  if (type === "azure-native:resources:ResourceGroup") {
+    return `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${azure}`;
+  }
+  if (type === DIAGNOSTIC_SETTING && typeof inputs.resourceUri === "string") {
+    // An extension resource: its id hangs off the resource it configures.
+    return `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${azure}`;
+  }
+  const group = typeof inputs.resourceGroupName === "string" ? inputs.resourceGroupName : "rg";
+  const [, module, kind] = type.split(":");
+  return `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.${module}/${kind}/${azure}`;
 }
 
 /** An invoke failure as the engine reports it (a gRPC error whose `details` is the message). */
@@ -259,14 +312,7 @@ export function invokeError(message: string): Error {
 export const azureMocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const azure = azureName(args.type, args.inputs, args.name);
-    const group =
-      typeof args.inputs.resourceGroupName === "string" ? args.inputs.resourceGroupName : "rg";
-    const [, module, kind] = args.type.split(":");
-    const id = args.type.startsWith("azure-native:")
-      ? args.type === "azure-native:resources:ResourceGroup"
-        ? `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${azure}`
-        : `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.${module}/${kind}/${azure}`
-      : `${args.name}-id`;
+    const id = mockId(args.type, args.name, args.inputs, azure);
     return {
       id,
       state: { ...args.inputs, name: azure, ...computedOutputs(args.type, args.name, args.inputs) },
@@ -289,8 +335,8 @@ export const azureMocks: pulumi.runtime.Mocks = {
         );
       case "azure-native:operationalinsights:getSharedKeys":
         return {
-          primarySharedKey: "mock-primary-shared-key",
-          secondarySharedKey: "mock-secondary-shared-key",
+          primarySharedKey: MOCK_SECRETS.primarySharedKey,
+          secondarySharedKey: MOCK_SECRETS.secondarySharedKey,
         };
       default:
         throw new Error(`the offline mocks do not implement the invoke ${args.token}`);
@@ -328,8 +374,17 @@ interface RegisterResponse {
 
 type Callback = (err: Error | null, response?: RegisterResponse) => void;
 
+interface RegisterOutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
 interface Monitor {
   registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  registerResourceOutputs(
+    req: RegisterOutputsRequest,
+    callback: (err: Error | null, response?: unknown) => void,
+  ): void;
 }
 
 /** Waits until the SDK has no RPC in flight (what `pulumi.runtime.disconnect` waits for). */
@@ -424,6 +479,13 @@ export async function simulateStack(args: {
         }
         callback(err, response);
       });
+    // What components pass to `registerOutputs` is stored in the state too.
+    const registeredOutputs = new Map<string, Record<string, unknown>>();
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, callback) => {
+      registeredOutputs.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
+      registerOutputs(req, callback);
+    };
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (message: string) => {
       warnings.push(message);
       return Promise.resolve();
@@ -440,6 +502,9 @@ export async function simulateStack(args: {
     if (failures.length > 0) {
       throw failures[0];
     }
+    for (const resource of resources) {
+      Object.assign(resource.serializedOutputs, registeredOutputs.get(resource.urn) ?? {});
+    }
     return {
       project: PROJECT,
       stack: args.stack,
@@ -447,6 +512,7 @@ export async function simulateStack(args: {
       resources,
       outputs: plainValue(serialized) as Record<string, unknown>,
       secretOutputs: Object.keys(serialized).filter((key) => containsSecret(serialized[key])),
+      serializedOutputs: serialized,
       warnings,
     };
   } finally {
@@ -481,6 +547,7 @@ function markSecretOutputs(keys: string[], response: RegisterResponse): void {
 
 function record(req: RegisterRequest, response: RegisterResponse): SimulatedResource {
   const serializedInputs = req.getObject()?.toJavaScript() ?? {};
+  const state = response.getObject()?.toJavaScript() ?? {};
   const propertyDependencies: Record<string, string[]> = {};
   req.getPropertydependenciesMap().forEach((value, key) => {
     propertyDependencies[key] = value.getUrnsList();
@@ -517,6 +584,7 @@ function record(req: RegisterRequest, response: RegisterResponse): SimulatedReso
               delete: timeouts.getDelete(),
             },
     },
-    outputs: plainValue(response.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    outputs: plainValue(state) as Record<string, unknown>,
+    serializedOutputs: { ...state },
   };
 }

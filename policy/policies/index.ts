@@ -3,6 +3,7 @@
  * constructing it starts the analyzer server.
  */
 import { Policies } from "@pulumi/policy";
+import { appInsightsSecretOutputs } from "./appInsightsSecretOutputs";
 import { containerAppHealthProbes } from "./containerAppHealthProbes";
 import { containerAppHttpsOnly } from "./containerAppHttpsOnly";
 import { containerAppKeyVaultSecrets } from "./containerAppKeyVaultSecrets";
@@ -18,10 +19,12 @@ import { keyVaultPurgeProtection } from "./keyVaultPurgeProtection";
 import { keyVaultRbac } from "./keyVaultRbac";
 import { postgresBackupRetention } from "./postgresBackupRetention";
 import { postgresGeoRedundantBackup } from "./postgresGeoRedundantBackup";
+import { postgresNoAzureServicesRule } from "./postgresNoAzureServicesRule";
 import { postgresPrivateNetwork } from "./postgresPrivateNetwork";
 import { postgresSupportedVersion } from "./postgresSupportedVersion";
 import { postgresZoneRedundantHa } from "./postgresZoneRedundantHa";
 import { registryAdminDisabled } from "./registryAdminDisabled";
+import { stackKeyVaultAuditLogs } from "./stackKeyVaultAuditLogs";
 import { stackLogAnalytics } from "./stackLogAnalytics";
 import { stackProtectStateful } from "./stackProtectStateful";
 import { tagsRequired } from "./tagsRequired";
@@ -44,9 +47,12 @@ export const policies: Policies = [
   postgresGeoRedundantBackup,
   postgresBackupRetention,
   postgresPrivateNetwork,
+  postgresNoAzureServicesRule,
   postgresSupportedVersion,
   registryAdminDisabled,
+  appInsightsSecretOutputs,
   tagsRequired,
   stackProtectStateful,
   stackLogAnalytics,
+  stackKeyVaultAuditLogs,
 ];

@@ -92,7 +92,7 @@ describe("npm run plan", () => {
     assert.strictEqual(code, 0);
     assert.strictEqual(
       io.out.split("\n")[0],
-      "Plan for stack prod (Pulumi.prod.yaml; preview under mocks, no cloud access): 32 resources",
+      "Plan for stack prod (Pulumi.prod.yaml; preview under mocks, no cloud access): 34 resources",
     );
     assert.strictEqual(
       io.out.trimEnd().split("\n").pop(),
@@ -166,6 +166,7 @@ describe("npm run policy (exported state)", () => {
     const config = environmentConfig("prod");
     assert.strictEqual(config.all.enforcementLevel, "mandatory");
     assert.deepStrictEqual(BROKEN_PROD.map((b) => b.policy).sort(), [
+      "chatbot-appinsights-secret-outputs",
       "chatbot-containerapp-health-probes",
       "chatbot-containerapp-https-only",
       "chatbot-containerapp-keyvault-secrets",
@@ -181,10 +182,12 @@ describe("npm run policy (exported state)", () => {
       "chatbot-keyvault-rbac",
       "chatbot-postgres-backup-retention",
       "chatbot-postgres-geo-redundant-backup",
+      "chatbot-postgres-no-azure-services-rule",
       "chatbot-postgres-private-network",
       "chatbot-postgres-supported-version",
       "chatbot-postgres-zone-redundant-ha",
       "chatbot-registry-admin-disabled",
+      "chatbot-stack-keyvault-audit-logs",
       "chatbot-stack-log-analytics",
       "chatbot-stack-protect-stateful",
       "chatbot-tags-required",

@@ -12,7 +12,7 @@ import {
   PostgresArgs,
   PrivateNetwork,
 } from "../../components";
-import { SimulationResult } from "../../lib/simulate";
+import { isSecretValue, SimulationResult } from "../../lib/simulate";
 import { findResource, inventory, runComponent, urnsOf } from "../helpers/simulation";
 
 const TAGS = { environment: "test", service: "chatbot-api", owner: "platform-team" };
@@ -155,6 +155,30 @@ describe("ContainerEnvironment", () => {
     );
   });
 
+  it("keeps the Application Insights keys secret in state, and the Log Analytics key in the environment's inputs", async () => {
+    let component: ContainerEnvironment | undefined;
+    const result = await runComponent(() => {
+      component = new ContainerEnvironment("env", base);
+    });
+    const insights = findResource(
+      result,
+      "azure-native:applicationinsights:Component",
+      "env-insights",
+    );
+    assert.deepStrictEqual(insights.options.additionalSecretOutputs, [
+      "connectionString",
+      "instrumentationKey",
+    ]);
+    // the engine stores both as secrets (the simulator applies additionalSecretOutputs as it does)
+    assert.deepStrictEqual(
+      ["appId", "connectionString", "instrumentationKey"].map((key) =>
+        isSecretValue(insights.serializedOutputs[key]),
+      ),
+      [false, true, true],
+    );
+    assert.strictEqual(await pulumi.isSecret(component!.appInsightsConnectionString), true);
+  });
+
   it("integrates with a VNet and spreads across zones when given a subnet", async () => {
     const result = await runComponent(
       () =>
@@ -293,6 +317,8 @@ describe("AppIdentity", () => {
   });
 });
 
+const WORKSPACE = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.OperationalInsights/workspaces/log-test`;
+
 describe("KeyVault", () => {
   const base = {
     resourceGroupName: RG,
@@ -301,6 +327,7 @@ describe("KeyVault", () => {
     tenantId: "tenant",
     purgeProtection: true,
     softDeleteRetentionDays: 90,
+    logAnalyticsWorkspaceId: WORKSPACE,
     tags: TAGS,
   };
 
@@ -332,6 +359,37 @@ describe("KeyVault", () => {
     assert.deepStrictEqual(secret.inputs.properties, { value: "sk-test" });
     assert.deepStrictEqual(secret.secretPaths, ["properties"]);
     assert.strictEqual(secret.inputs.secretName, "openai-api-key");
+  });
+
+  it("sends the vault's audit log to Log Analytics before it writes any secret", async () => {
+    // given a vault with one secret
+    const result = await runComponent(
+      () => new KeyVault("vault", { ...base, secrets: [{ name: "openai-api-key", value: "x" }] }),
+    );
+    // then one diagnostic setting sends the audit category group to the workspace's own tables
+    const vault = findResource(result, "azure-native:keyvault:Vault", "vault-kv");
+    const diagnostics = findResource(
+      result,
+      "azure-native:monitor:DiagnosticSetting",
+      "vault-diagnostics",
+    );
+    assert.deepStrictEqual(diagnostics.inputs, {
+      name: "audit-to-log-analytics",
+      resourceUri: vault.id,
+      workspaceId: WORKSPACE,
+      logAnalyticsDestinationType: "Dedicated",
+      logs: [{ categoryGroup: "audit", enabled: true }],
+    });
+    assert.strictEqual(
+      diagnostics.id,
+      `${vault.id}/providers/Microsoft.Insights/diagnosticSettings/audit-to-log-analytics`,
+    );
+    // and the secret is written only once auditing is on
+    const secret = findResource(result, "azure-native:keyvault:Secret", "vault-openai-api-key");
+    assert.ok(
+      secret.options.dependencies.includes(diagnostics.urn),
+      "the secret waits for the diagnostic setting",
+    );
   });
 
   it("never sends purge protection false (Azure rejects it)", async () => {
@@ -438,21 +496,17 @@ describe("Postgres", () => {
     highAvailability: "ZoneRedundant",
     databaseName: "chatbot",
     administratorLogin: "chatbotadmin",
+    privateAccess: { subnetId: "/subnets/pg", dnsZoneId: "/zones/pg" },
+    logAnalyticsWorkspaceId: WORKSPACE,
     tags: TAGS,
   };
 
   it("creates a private, zone-redundant server and chains its children", async () => {
-    const result = await runComponent(
-      () =>
-        new Postgres("pg", {
-          ...base,
-          protect: true,
-          privateAccess: { subnetId: "/subnets/pg", dnsZoneId: "/zones/pg" },
-        }),
-    );
+    const result = await runComponent(() => new Postgres("pg", { ...base, protect: true }));
     assert.deepStrictEqual(inventory(result), [
       "azure-native:dbforpostgresql:Database pg-db",
       "azure-native:dbforpostgresql:Server pg-server",
+      "azure-native:monitor:DiagnosticSetting pg-diagnostics",
       "chatbot:database:Postgres pg",
       "random:index/randomPassword:RandomPassword pg-admin-password",
     ]);
@@ -481,7 +535,8 @@ describe("Postgres", () => {
     );
   });
 
-  it("opens a public server to Azure services only, after the database", async () => {
+  it("keeps a Burstable dev-sized server private too, with no firewall rule", async () => {
+    // given the dev sizing; when the component runs
     const result = await runComponent(
       () =>
         new Postgres("pg", {
@@ -492,23 +547,56 @@ describe("Postgres", () => {
           geoRedundantBackup: false,
         }),
     );
+    // then the server is in its subnet without a public endpoint, and nothing opens it to Azure
     const server = findResource(result, "azure-native:dbforpostgresql:Server", "pg-server");
-    assert.deepStrictEqual(server.inputs.network, { publicNetworkAccess: "Enabled" });
+    assert.deepStrictEqual(server.inputs.network, {
+      publicNetworkAccess: "Disabled",
+      delegatedSubnetResourceId: "/subnets/pg",
+      privateDnsZoneArmResourceId: "/zones/pg",
+    });
     assert.strictEqual(server.options.protect, false);
-    const rule = findResource(
-      result,
-      "azure-native:dbforpostgresql:FirewallRule",
-      "pg-allow-azure",
-    );
     assert.deepStrictEqual(
-      [rule.inputs.firewallRuleName, rule.inputs.startIpAddress, rule.inputs.endIpAddress],
-      ["AllowAllAzureServicesAndResourcesWithinAzureIps", "0.0.0.0", "0.0.0.0"],
+      result.resources
+        .filter((r) => r.type === "azure-native:dbforpostgresql:FirewallRule")
+        .map((r) => r.name),
+      [],
     );
+  });
+
+  it("sends the server log to Log Analytics, after the database", async () => {
+    const result = await runComponent(() => new Postgres("pg", base));
+    const server = findResource(result, "azure-native:dbforpostgresql:Server", "pg-server");
+    const diagnostics = findResource(
+      result,
+      "azure-native:monitor:DiagnosticSetting",
+      "pg-diagnostics",
+    );
+    assert.deepStrictEqual(diagnostics.inputs, {
+      name: "audit-to-log-analytics",
+      resourceUri: server.id,
+      workspaceId: WORKSPACE,
+      logs: [{ category: "PostgreSQLLogs", enabled: true }],
+    });
     const database = findResource(result, "azure-native:dbforpostgresql:Database", "pg-db");
     assert.ok(
-      rule.options.dependencies.includes(database.urn),
-      "the firewall rule waits for the database (no ServerBusy)",
+      diagnostics.options.dependencies.includes(database.urn),
+      "the diagnostic setting waits for the database (one change at a time on the server)",
     );
+  });
+
+  it("keeps the generated password and the connection string secret", async () => {
+    let postgres: Postgres | undefined;
+    const result = await runComponent(() => {
+      postgres = new Postgres("pg", base);
+    });
+    const password = findResource(
+      result,
+      "random:index/randomPassword:RandomPassword",
+      "pg-admin-password",
+    );
+    assert.deepStrictEqual(password.options.additionalSecretOutputs, ["bcryptHash", "result"]);
+    assert.strictEqual(await pulumi.isSecret(postgres!.connectionString), true);
+    assert.strictEqual(await pulumi.isSecret(postgres!.administratorPassword), true);
   });
 
   it("fails when high availability is asked of a Burstable server", async () => {

@@ -67,7 +67,12 @@ describe("config: valid values", () => {
     assert.deepStrictEqual(config.secrets, [
       { envName: "OPENAI_API_KEY", secretName: "openai-api-key" },
     ]);
-    assert.strictEqual(config.subnets, undefined);
+    // every environment gets the private network (the app reaches PostgreSQL only inside it)
+    assert.deepStrictEqual(config.subnets, {
+      containerApps: "10.40.0.0/23",
+      postgres: "10.40.2.0/24",
+      privateEndpoints: "10.40.3.0/24",
+    });
     assert.strictEqual(config.names.containerApp, "chatbot-api-dev");
     assert.strictEqual(config.names.keyVaultBase, "kv-chatbot-dev-");
   });

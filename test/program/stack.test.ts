@@ -72,14 +72,14 @@ describe("stacks: the committed stack files", () => {
         sku: { name: "Standard_B1ms", tier: "Burstable" },
         ha: "Disabled",
         backup: { backupRetentionDays: 7, geoRedundantBackup: "Disabled" },
-        publicNetworkAccess: "Enabled",
+        publicNetworkAccess: "Disabled",
         protect: false,
       },
       staging: {
         sku: { name: "Standard_D2ds_v5", tier: "GeneralPurpose" },
         ha: "Disabled",
         backup: { backupRetentionDays: 14, geoRedundantBackup: "Disabled" },
-        publicNetworkAccess: "Enabled",
+        publicNetworkAccess: "Disabled",
         protect: true,
       },
       prod: {
@@ -114,203 +114,115 @@ describe("stacks: the committed stack files", () => {
     });
   });
 
-  it("puts prod on a VNet-integrated, zone-redundant environment with private PostgreSQL and Key Vault", () => {
-    const prod = results.prod;
-    const vnet = findResource(prod, "azure-native:network:VirtualNetwork", "chatbot-network-vnet");
-    const environment = findResource(prod, ENVIRONMENT, "chatbot-environment-env");
-    assert.deepStrictEqual(environment.inputs.vnetConfiguration, {
-      infrastructureSubnetId: `${vnet.id}/subnets/snet-container-apps`,
-      internal: false,
-    });
-    assert.strictEqual(environment.inputs.zoneRedundant, true);
-    const server = findResource(prod, SERVER, "chatbot-postgres-server");
-    const postgresZone = findResource(
-      prod,
-      "azure-native:privatedns:PrivateZone",
-      "chatbot-network-postgres-dns",
-    );
-    assert.strictEqual(
-      postgresZone.inputs.privateZoneName,
-      "chatbot-prod.private.postgres.database.azure.com",
-    );
-    assert.strictEqual(
-      (server.inputs.network as Record<string, unknown>).delegatedSubnetResourceId,
-      `${vnet.id}/subnets/snet-postgres`,
-    );
-    const link = findResource(
-      prod,
-      "azure-native:privatedns:VirtualNetworkLink",
-      "chatbot-network-postgres-dns-link",
-    );
-    assert.ok(
-      server.options.dependencies.includes(link.urn),
-      "the server waits for its DNS zone link",
-    );
-    findResource(prod, "azure-native:network:PrivateEndpoint", "chatbot-vault-pe");
-    for (const stack of ["dev", "staging"]) {
-      assert.deepStrictEqual(
-        resourcesOfType(results[stack], "azure-native:network:VirtualNetwork"),
-        [],
+  for (const stack of ["dev", "staging", "prod"]) {
+    it(`puts ${stack}'s environment in its VNet and PostgreSQL in a delegated subnet, with no firewall rule`, () => {
+      const result = results[stack];
+      const vnet = findResource(
+        result,
+        "azure-native:network:VirtualNetwork",
+        "chatbot-network-vnet",
+      );
+      const environment = findResource(result, ENVIRONMENT, "chatbot-environment-env");
+      assert.deepStrictEqual(environment.inputs.vnetConfiguration, {
+        infrastructureSubnetId: `${vnet.id}/subnets/snet-container-apps`,
+        internal: false,
+      });
+      const server = findResource(result, SERVER, "chatbot-postgres-server");
+      const postgresZone = findResource(
+        result,
+        "azure-native:privatedns:PrivateZone",
+        "chatbot-network-postgres-dns",
       );
       assert.strictEqual(
-        findResource(results[stack], ENVIRONMENT, "chatbot-environment-env").inputs.zoneRedundant,
-        false,
+        postgresZone.inputs.privateZoneName,
+        `chatbot-${stack}.private.postgres.database.azure.com`,
       );
-    }
-  });
-
-  it("creates the Key Vault secrets before the app that references them", () => {
-    for (const result of Object.values(results)) {
-      const secrets = resourcesOfType(result, "azure-native:keyvault:Secret");
-      assert.deepStrictEqual(secrets.map((secret) => secret.name).sort(), [
-        "chatbot-vault-appinsights-connection-string",
-        "chatbot-vault-database-url",
-        "chatbot-vault-postgres-admin-password",
-      ]);
-      for (const secret of secrets) {
-        assert.ok(
-          app(result).options.dependencies.includes(secret.urn),
-          `the app waits for ${secret.name}`,
-        );
-      }
-    }
-  });
-
-  it("in prod, creates the vault's private endpoint and the VNet's DNS links before the app", () => {
-    // given prod's private vault: the app's first revision reads its secrets over the VNet
-    const prod = results.prod;
-    const waitsFor = [
-      findResource(prod, "azure-native:network:PrivateEndpoint", "chatbot-vault-pe"),
-      findResource(prod, "azure-native:network:PrivateDnsZoneGroup", "chatbot-vault-pe-dns"),
-      findResource(
-        prod,
-        "azure-native:privatedns:VirtualNetworkLink",
-        "chatbot-network-keyvault-dns-link",
-      ),
-      findResource(
-        prod,
+      assert.deepStrictEqual(server.inputs.network, {
+        publicNetworkAccess: "Disabled",
+        delegatedSubnetResourceId: `${vnet.id}/subnets/snet-postgres`,
+        privateDnsZoneArmResourceId: postgresZone.id,
+      });
+      const link = findResource(
+        result,
         "azure-native:privatedns:VirtualNetworkLink",
         "chatbot-network-postgres-dns-link",
-      ),
-    ];
-    for (const resource of waitsFor) {
+      );
       assert.ok(
-        app(prod).options.dependencies.includes(resource.urn),
-        `the app waits for ${resource.name}`,
+        server.options.dependencies.includes(link.urn),
+        "the server waits for its DNS zone link",
       );
-    }
-  });
-
-  it("creates the identity's role assignments before the app", () => {
-    for (const result of Object.values(results)) {
-      const roles = resourcesOfType(result, "azure-native:authorization:RoleAssignment");
-      assert.deepStrictEqual(roles.map((role) => role.name).sort(), [
-        "chatbot-identity-acr-pull",
-        "chatbot-identity-kv-secrets-user",
-      ]);
-      for (const role of roles) {
-        assert.ok(
-          app(result).options.dependencies.includes(role.urn),
-          `the app waits for ${role.name}`,
-        );
-      }
-    }
-  });
-
-  it("gives the app its secrets only as Key Vault references through the user-assigned identity", () => {
-    for (const [stack, result] of Object.entries(results)) {
-      const configuration = app(result).inputs.configuration as Record<string, unknown>;
-      const identity = findResource(
-        result,
-        "azure-native:managedidentity:UserAssignedIdentity",
-        "chatbot-identity-id",
-      );
-      const vaultName = String(findResource(result, VAULT, "chatbot-vault-kv").inputs.vaultName);
-      assert.deepStrictEqual(
-        configuration.secrets,
-        ["database-url", "appinsights-connection-string", "openai-api-key"].map((name) => ({
-          name,
-          keyVaultUrl: `https://${vaultName}.vault.azure.net/secrets/${name}`,
-          identity: identity.id,
-        })),
-        stack,
+      assert.ok(
+        app(result).options.dependencies.includes(link.urn),
+        "the app waits until the server's name resolves in the VNet",
       );
       assert.deepStrictEqual(
-        (container(result).env as Record<string, unknown>[]).filter(
-          (entry) => "secretRef" in entry,
-        ),
-        [
-          { name: "DATABASE_URL", secretRef: "database-url" },
-          {
-            name: "APPLICATIONINSIGHTS_CONNECTION_STRING",
-            secretRef: "appinsights-connection-string",
-          },
-          { name: "OPENAI_API_KEY", secretRef: "openai-api-key" },
-        ],
+        resourcesOfType(result, "azure-native:dbforpostgresql:FirewallRule"),
+        [],
       );
-      assert.deepStrictEqual(
-        (container(result).env as Record<string, unknown>[])
-          .filter((entry) => "value" in entry)
-          .map((entry) => entry.name),
-        ["ENVIRONMENT", "SERVICE_NAME", "LOG_LEVEL"],
-      );
-    }
-  });
-
-  it("keeps generated secrets out of plain stack outputs and marks Key Vault secret values secret", () => {
-    for (const result of Object.values(results)) {
-      assert.deepStrictEqual(result.secretOutputs, []);
-      const serialized = JSON.stringify(result.outputs);
-      assert.ok(!serialized.includes("Mock-Password"), "no password in outputs");
-      for (const secret of resourcesOfType(result, "azure-native:keyvault:Secret")) {
-        assert.deepStrictEqual(secret.secretPaths, ["properties"], secret.name);
-      }
-    }
-  });
-
-  it("names each stack's first revision after its version, template and generation", () => {
-    // A change of these fingerprints refuses every revision a stack has recorded (RevisionChangedError).
-    assert.deepStrictEqual(
-      Object.fromEntries(
-        Object.entries(results).map(([stack, result]) => [stack, template(result).revisionSuffix]),
-      ),
-      { dev: "v1-4-2-b3c449g0", staging: "v1-4-2-20d623g0", prod: "v1-4-2-201988g0" },
-    );
-    for (const result of Object.values(results)) {
-      assert.strictEqual(template(result).revisionSuffix, newRevisionSuffix(result, "v1-4-2", 0));
-    }
-  });
-
-  it("exports the URLs, slots, vault, database host and registry", () => {
-    assert.deepStrictEqual(results.staging.outputs, {
-      productionUrl:
-        "https://chatbot-api-staging.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
-      blueLabelUrl:
-        "https://chatbot-api-staging---blue.mock-cae-chatbot-staging.eastus2.azurecontainerapps.io",
-      greenLabelUrl: "",
-      liveSlot: "blue",
-      liveVersion: "1.4.2",
-      latestSlot: "blue",
-      latestRevision: "chatbot-api-staging--v1-4-2-20d623g0",
-      releaseGeneration: 0,
-      containerAppName: "chatbot-api-staging",
-      resourceGroupName: "rg-chatbot-staging",
-      keyVaultName: "kv-chatbot-stg-a1b2c3",
-      keyVaultUri: "https://kv-chatbot-stg-a1b2c3.vault.azure.net/",
-      postgresHost: "psql-chatbot-staging-a1b2c3.postgres.database.azure.com",
-      registryLoginServer: "acrchatbotstaginga1b2c3.azurecr.io",
-      appInsightsAppId: "88888888-8888-8888-8888-888888888888",
-      subscriptionId: "00000000-0000-0000-0000-000000000000",
-      logAnalyticsWorkspaceId: "44444444-4444-4444-4444-444444444444",
-      missingSecrets: ["openai-api-key"],
     });
-    assert.strictEqual(results.dev.outputs.greenLabelUrl, "");
+  }
+
+  it("makes only prod zone-redundant and only prod's Key Vault private", () => {
+    const network = Object.fromEntries(
+      Object.entries(results).map(([stack, result]) => [
+        stack,
+        {
+          zoneRedundant: findResource(result, ENVIRONMENT, "chatbot-environment-env").inputs
+            .zoneRedundant,
+          vaultEndpoints: resourcesOfType(result, "azure-native:network:PrivateEndpoint").map(
+            (r) => r.name,
+          ),
+        },
+      ]),
+    );
+    assert.deepStrictEqual(network, {
+      dev: { zoneRedundant: false, vaultEndpoints: [] },
+      staging: { zoneRedundant: false, vaultEndpoints: [] },
+      prod: { zoneRedundant: true, vaultEndpoints: ["chatbot-vault-pe"] },
+    });
   });
 
-  it("warns with the exact command that creates an unset app secret", () => {
-    assert.deepStrictEqual(results.prod.warnings, [
-      "Key Vault secret \"openai-api-key\" (env OPENAI_API_KEY) has no value in this stack's config; the app references it, and Azure refuses to create or update the Container App until it exists. Create it with: pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' '<value>' --stack prod && pulumi up --stack prod",
-    ]);
+  it("sends Key Vault audit events and PostgreSQL server logs to the stack's workspace, kept 30/30/90 days", () => {
+    const audit = Object.fromEntries(
+      Object.entries(results).map(([stack, result]) => {
+        const workspace = findResource(
+          result,
+          "azure-native:operationalinsights:Workspace",
+          "chatbot-environment-logs",
+        );
+        const vault = findResource(result, VAULT, "chatbot-vault-kv");
+        const server = findResource(result, SERVER, "chatbot-postgres-server");
+        const setting = (name: string) =>
+          findResource(result, "azure-native:monitor:DiagnosticSetting", name).inputs;
+        assert.deepStrictEqual(
+          [setting("chatbot-vault-diagnostics"), setting("chatbot-postgres-diagnostics")].map(
+            (inputs) => [inputs.resourceUri, inputs.workspaceId],
+          ),
+          [
+            [vault.id, workspace.id],
+            [server.id, workspace.id],
+          ],
+          stack,
+        );
+        return [
+          stack,
+          {
+            retentionInDays: workspace.inputs.retentionInDays,
+            vault: setting("chatbot-vault-diagnostics").logs,
+            postgres: setting("chatbot-postgres-diagnostics").logs,
+          },
+        ];
+      }),
+    );
+    const logs = {
+      vault: [{ categoryGroup: "audit", enabled: true }],
+      postgres: [{ category: "PostgreSQLLogs", enabled: true }],
+    };
+    assert.deepStrictEqual(audit, {
+      dev: { retentionInDays: 30, ...logs },
+      staging: { retentionInDays: 30, ...logs },
+      prod: { retentionInDays: 90, ...logs },
+    });
   });
 
   it("tags every taggable resource with environment, service and owner, and the app with the release generation", () => {
@@ -318,7 +230,7 @@ describe("stacks: the committed stack files", () => {
       const untaggable = new Set([
         "azure-native:authorization:RoleAssignment",
         "azure-native:dbforpostgresql:Database",
-        "azure-native:dbforpostgresql:FirewallRule",
+        "azure-native:monitor:DiagnosticSetting",
         "azure-native:network:PrivateDnsZoneGroup",
       ]);
       for (const resource of result.resources) {
@@ -534,7 +446,7 @@ describe("stacks: release changes", () => {
     const byUrn = (result: SimulationResult) =>
       Object.fromEntries(result.resources.map((r) => [r.urn, r.inputs]));
     assert.deepStrictEqual(byUrn(preview), byUrn(update));
-    assert.strictEqual(preview.resources.length, 32);
+    assert.strictEqual(preview.resources.length, 34);
   });
 });
 
