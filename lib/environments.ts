@@ -7,19 +7,18 @@
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
 
-export type HighAvailabilityMode = "Disabled" | "SameZone" | "ZoneRedundant";
-export const HIGH_AVAILABILITY_MODES: readonly HighAvailabilityMode[] = [
-  "Disabled",
-  "SameZone",
-  "ZoneRedundant",
-];
+export const HIGH_AVAILABILITY_MODES = ["Disabled", "SameZone", "ZoneRedundant"] as const;
+export type HighAvailabilityMode = (typeof HIGH_AVAILABILITY_MODES)[number];
 
-export type PostgresTier = "Burstable" | "GeneralPurpose" | "MemoryOptimized";
-export const POSTGRES_TIERS: readonly PostgresTier[] = [
-  "Burstable",
-  "GeneralPurpose",
-  "MemoryOptimized",
-];
+export const POSTGRES_TIERS = ["Burstable", "GeneralPurpose", "MemoryOptimized"] as const;
+export type PostgresTier = (typeof POSTGRES_TIERS)[number];
+
+/** The SKU family each tier takes (`Standard_D2ds_v5` is GeneralPurpose). */
+export const TIER_SKU_PREFIX: Readonly<Record<PostgresTier, string>> = {
+  Burstable: "Standard_B",
+  GeneralPurpose: "Standard_D",
+  MemoryOptimized: "Standard_E",
+};
 
 export type RegistrySku = "Basic" | "Standard" | "Premium";
 

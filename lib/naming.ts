@@ -30,6 +30,13 @@ export const AUDIT_DIAGNOSTIC_SETTING_NAME = "audit-to-log-analytics";
 /** Characters of the random suffix that makes global names unique per stack. */
 export const UNIQUE_SUFFIX_LENGTH = 6;
 
+/**
+ * The longest name prefix: the Key Vault name `kv-<prefix>-<env code>-<suffix>` must fit in 24
+ * characters (24 - "kv-" - "-stg-" - 6 = 10). Every other name has room to spare (a test checks).
+ */
+export const MAX_NAME_PREFIX_LENGTH =
+  MAX_KEY_VAULT_NAME_LENGTH - "kv--stg-".length - UNIQUE_SUFFIX_LENGTH;
+
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 /**

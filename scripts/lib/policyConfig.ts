@@ -5,14 +5,11 @@
  * Mirrors pulumi/pulumi `pkg/resource/analyzer/config.go`.
  */
 
-export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+import { didYouMean } from "../../lib/config/messages";
 
-export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = [
-  "advisory",
-  "mandatory",
-  "remediate",
-  "disabled",
-];
+/** The levels @pulumi/policy 1.21 accepts (`EnforcementLevel` in its policy.d.ts). */
+export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
+export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
 
 /** One policy's effective configuration. */
 export interface PolicyConfig {
@@ -143,7 +140,7 @@ export function reconcilePolicyPackConfig(
   }
   result = applyConfig(result, initialConfig);
   result = applyConfig(result, config);
-  const errors: string[] = [];
+  const errors = unknownNames(policies, config);
   for (const policy of policies) {
     const properties = result[policy.name]?.properties ?? {};
     for (const message of validateObject(policy.configSchema, properties)) {
@@ -154,6 +151,28 @@ export function reconcilePolicyPackConfig(
     throw new PolicyConfigError(`policy pack configuration is invalid: ${errors.join("; ")}`);
   }
   return result;
+}
+
+/** Strictness the engine lacks: every policy and setting the config names must exist in the pack. */
+function unknownNames(
+  policies: readonly PolicyInfo[],
+  config: Record<string, PolicyConfig>,
+): string[] {
+  const names = policies.map((policy) => policy.name);
+  return Object.entries(config).flatMap(([name, given]) => {
+    const policy = policies.find((candidate) => candidate.name === name);
+    if (name !== "all" && policy === undefined) {
+      return [`"${name}" is not a policy of this pack${didYouMean(name, names)}`];
+    }
+    const settings = Object.keys(policy?.configSchema?.properties ?? {});
+    const allowed = settings.length === 0 ? "it has none" : `settings: ${settings.join(", ")}`;
+    return Object.keys(given.properties ?? {})
+      .filter((key) => !settings.includes(key))
+      .map(
+        (key) =>
+          `${name}: "${key}" is not a setting of this policy${didYouMean(key, settings)}; ${allowed}`,
+      );
+  });
 }
 
 function validateObject(

@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { configSchema, configShape } from "../../lib/config/schema";
 import { DEFAULT_GATES } from "../../lib/gates";
 import { SCENARIOS } from "../../drill/scenarios";
 import { EXIT } from "../../release/ports";
@@ -57,5 +58,22 @@ describe("README release reference", () => {
       rows.map(([code]) => Number(code)),
       Object.values(EXIT),
     );
+  });
+
+  it("lists exactly the schema's configuration keys, with the schema's defaults for scalar keys", () => {
+    const rows = tableAfter("## Configuration reference");
+    assert.deepEqual(
+      rows.map(([key]) => key.replace(/`/g, "")),
+      Object.keys(configShape),
+    );
+    // The defaults the schema gives a stack that sets only its environment and release.
+    const defaults = configSchema.shape;
+    for (const [key, type, value] of rows) {
+      const schema = defaults[key.replace(/`/g, "") as keyof typeof defaults];
+      const parsed = schema.safeParse(undefined);
+      if (type.includes("string") && parsed.success && typeof parsed.data === "string") {
+        assert.equal(value, `\`${parsed.data}\``, `${key}: README default`);
+      }
+    }
   });
 });

@@ -33,7 +33,9 @@ export function withConfig(config: StackConfig, overrides: Record<string, unknow
       next[full] = typeof value === "string" ? value : JSON.stringify(value);
     }
   }
-  return { config: next, secretKeys: [...config.secretKeys] };
+  // `secretValues` is set with `pulumi config set --secret --path`: Pulumi marks the key secret.
+  const secret = overrides.secretValues === undefined ? [] : [`${PROJECT}:secretValues`];
+  return { config: next, secretKeys: [...new Set([...config.secretKeys, ...secret])] };
 }
 
 /** The committed stack's `release` block, parsed. */

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import {
+  ENFORCEMENT_LEVELS,
   parsePolicyPackConfig,
   PolicyConfigError,
   PolicyInfo,
@@ -93,7 +94,47 @@ describe("policy pack config (as the CLI reconciles it)", () => {
     });
   }
 
-  it("fails when an enforcement level is not valid", () => {
+  const unknown: [string, string, string][] = [
+    [
+      "fails when a policy name is not one of the pack's, naming the closest",
+      '{"all":"advisory","chatbot-containerap-https-only":"mandatory"}',
+      '"chatbot-containerap-https-only" is not a policy of this pack (did you mean `chatbot-containerapp-https-only`?)',
+    ],
+    [
+      "fails when a setting is not one of the policy's, naming the closest",
+      '{"a":{"enforcementLevel":"mandatory","mni":3}}',
+      'a: "mni" is not a setting of this policy (did you mean `min`?); settings: min, names, mode',
+    ],
+    [
+      "fails when a policy without settings is given one",
+      '{"b":{"requireDigest":true}}',
+      'b: "requireDigest" is not a setting of this policy; it has none',
+    ],
+    [
+      "fails when `all` is given a setting (it takes only a level)",
+      '{"all":{"enforcementLevel":"advisory","min":2}}',
+      'all: "min" is not a setting of this policy; it has none',
+    ],
+  ];
+  for (const [title, text, message] of unknown) {
+    it(title, () => {
+      const policies = [
+        ...POLICIES,
+        { ...POLICIES[1], name: "chatbot-containerapp-https-only" },
+      ] as PolicyInfo[];
+      assert.throws(
+        () => reconcilePolicyPackConfig(policies, {}, parsePolicyPackConfig(text)),
+        new PolicyConfigError(`policy pack configuration is invalid: ${message}`),
+      );
+    });
+  }
+
+  it("fails when an enforcement level is not one of advisory, mandatory, remediate, disabled", () => {
+    assert.deepStrictEqual(ENFORCEMENT_LEVELS, ["advisory", "mandatory", "remediate", "disabled"]);
+    assert.deepStrictEqual(parsePolicyPackConfig('{"a":"remediate"}'), {
+      a: { enforcementLevel: "remediate" },
+    });
+
     assert.throws(
       () => parsePolicyPackConfig('{"a":"strict"}', "prod.json"),
       new PolicyConfigError(

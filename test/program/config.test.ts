@@ -235,7 +235,7 @@ describe("config: release errors", () => {
     );
   });
 
-  for (const version of ["1.4 beta", "-1.0", "..", 1.5]) {
+  for (const version of ["1.4 beta", "-1.0", ".."]) {
     it(`fails when a version cannot become a revision suffix: ${JSON.stringify(version)}`, () => {
       assert.deepStrictEqual(
         problems(raw({ release: { live: "blue", blue: { ...BLUE, version } } })),
@@ -245,6 +245,15 @@ describe("config: release errors", () => {
       );
     });
   }
+
+  it("fails when a version is a fractional number (an unquoted YAML version), with a hint to quote it", () => {
+    assert.deepStrictEqual(
+      problems(raw({ release: { live: "blue", blue: { ...BLUE, version: 1.5 } } })),
+      [
+        'Invalid `chatbot-platform:release.blue.version`: received 1.5; a version must be a string: YAML reads the unquoted 1.5 as a number; quote it: `version: "1.5"`.',
+      ],
+    );
+  });
 
   const images: [string, string][] = [
     [
@@ -262,6 +271,10 @@ describe("config: release errors", () => {
     [
       "acr.azurecr.io/chatbot-api@sha256:abc",
       "a digest must be `@sha256:` followed by 64 lowercase hex characters",
+    ],
+    [
+      "acr.azurecr.io/Chatbot-API:1.4.2",
+      "a repository name must be lowercase (Docker refuses the reference): use `acr.azurecr.io/chatbot-api:1.4.2`",
     ],
   ];
   for (const [image, why] of images) {
@@ -281,7 +294,7 @@ describe("config: release errors", () => {
 
   it("fails when the release has a misspelt key", () => {
     assert.deepStrictEqual(problems(raw({ release: { live: "blue", blue: BLUE, gren: GREEN } })), [
-      `Invalid \`chatbot-platform:release.gren\`: received ${JSON.stringify(GREEN)}; not a known key; allowed keys: "live", "latest", "canaryPercent", "generation", "blue", "green".`,
+      `Invalid \`chatbot-platform:release.gren\`: received ${JSON.stringify(GREEN)}; not a known key (did you mean \`release.green\`?); allowed keys: "live", "latest", "canaryPercent", "generation", "blue", "green".`,
     ]);
   });
 });
@@ -422,7 +435,7 @@ describe("config: release gates", () => {
 
   it("fails when an override names an unknown gate", () => {
     assert.deepStrictEqual(problems(raw({ releaseGates: { minRequest: 10 } })), [
-      "Invalid `chatbot-platform:releaseGates.minRequest`: received 10; unknown gate; allowed: promoteMaxP95Ms, promoteMaxErrorRatePercent, rollbackErrorRatePercent, rollbackErrorRateWindowMinutes, rollbackP95Ms, rollbackP95WindowMinutes, maxConsecutiveHealthFailures, minRequests, inconclusiveMaxWaitMinutes, ingestionLagMinutes, checkIntervalSeconds.",
+      'Invalid `chatbot-platform:releaseGates.minRequest`: received 10; not a known key (did you mean `releaseGates.minRequests`?); allowed keys: "promoteMaxP95Ms", "promoteMaxErrorRatePercent", "rollbackErrorRatePercent", "rollbackErrorRateWindowMinutes", "rollbackP95Ms", "rollbackP95WindowMinutes", "maxConsecutiveHealthFailures", "minRequests", "inconclusiveMaxWaitMinutes", "ingestionLagMinutes", "checkIntervalSeconds".',
     ]);
   });
 
@@ -469,9 +482,15 @@ describe("config: platform errors", () => {
     ]);
   });
 
-  it("fails when the environment is unknown", () => {
+  it("fails when the environment is unknown, listing dev, staging and prod", () => {
     assert.deepStrictEqual(problems(raw({ environment: "qa" })), [
-      'Invalid `chatbot-platform:environment`: received "qa"; allowed: "dev", "staging", "prod".',
+      'Invalid `chatbot-platform:environment`: received "qa"; not an environment of this project; allowed: "dev", "staging", "prod".',
+    ]);
+  });
+
+  it("fails when the environment is a near miss, naming the closest", () => {
+    assert.deepStrictEqual(problems(raw({ environment: "prd" })), [
+      'Invalid `chatbot-platform:environment`: received "prd"; not an environment of this project; allowed: "dev", "staging", "prod" (did you mean `prod`?).',
     ]);
   });
 
@@ -493,15 +512,19 @@ describe("config: platform errors", () => {
     ]);
   });
 
-  it("fails when a name prefix makes the Key Vault name longer than Azure allows", () => {
-    assert.deepStrictEqual(problems(raw({ namePrefix: "chatbotplat1" })), [
-      'Invalid `chatbot-platform:namePrefix`: received "chatbotplat1"; the Key Vault name `kv-chatbotplat1-dev-` plus 6 random characters would have 26 characters and Azure allows 24; use a shorter prefix.',
+  it("fails when a name prefix is longer than the 10 characters the Key Vault name leaves room for", () => {
+    assert.deepStrictEqual(problems(raw({ namePrefix: "chatbotpla1" })), [
+      'Invalid `chatbot-platform:namePrefix`: received "chatbotpla1"; expected 2-10 lowercase letters and digits, starting with a letter (the Key Vault name `kv-<prefix>-<env>-` plus 6 random characters must fit in 24).',
     ]);
+    assert.strictEqual(
+      parse(raw({ environment: "staging", namePrefix: "chatbotpla" })).namePrefix,
+      "chatbotpla",
+    );
   });
 
   it("fails when the name prefix is not lowercase letters and digits", () => {
     assert.deepStrictEqual(problems(raw({ namePrefix: "Chat-Bot" })), [
-      'Invalid `chatbot-platform:namePrefix`: received "Chat-Bot"; expected 2-12 lowercase letters and digits, starting with a letter.',
+      'Invalid `chatbot-platform:namePrefix`: received "Chat-Bot"; expected 2-10 lowercase letters and digits, starting with a letter (the Key Vault name `kv-<prefix>-<env>-` plus 6 random characters must fit in 24).',
     ]);
   });
 
@@ -534,7 +557,7 @@ describe("config: platform errors", () => {
 
   it("fails when an app secret reuses a name the program manages", () => {
     assert.deepStrictEqual(problems(raw({ appSecrets: ["DATABASE_URL"] })), [
-      'Invalid `chatbot-platform:appSecrets`: received "DATABASE_URL"; the program manages "DATABASE_URL", "APPLICATIONINSIGHTS_CONNECTION_STRING" itself; remove it.',
+      'Invalid `chatbot-platform:appSecrets[0]`: received "DATABASE_URL"; the program manages "DATABASE_URL", "APPLICATIONINSIGHTS_CONNECTION_STRING" itself; remove it.',
     ]);
   });
 
@@ -549,7 +572,7 @@ describe("config: platform errors", () => {
 
   it("fails when a key is not one of the project's", () => {
     assert.deepStrictEqual(problems(raw({ replicas: "3" })), [
-      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "release", "app", "postgres", "appSecrets", "secretValues", "imageBuild", "network", "releaseGates".',
+      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "release", "releaseGates", "app", "postgres", "appSecrets", "secretValues", "imageBuild", "network".',
     ]);
   });
 
@@ -562,7 +585,7 @@ describe("config: platform errors", () => {
       }),
     );
     assert.deepStrictEqual(all, [
-      'Invalid `chatbot-platform:environment`: received "qa"; allowed: "dev", "staging", "prod".',
+      'Invalid `chatbot-platform:environment`: received "qa"; not an environment of this project; allowed: "dev", "staging", "prod".',
       'Invalid `chatbot-platform:release.live`: received "purple"; allowed: "blue", "green".',
       "Invalid `chatbot-platform:app.minReplicas`: received 3; must not be above `app.maxReplicas` (1).",
     ]);
@@ -573,8 +596,8 @@ describe("config: platform errors", () => {
       () => parseConfig(raw({ environment: "qa", namePrefix: "X" }), "test"),
       (err: Error) =>
         err.message ===
-        'Invalid `chatbot-platform:environment`: received "qa"; allowed: "dev", "staging", "prod".\n' +
-          'Invalid `chatbot-platform:namePrefix`: received "X"; expected 2-12 lowercase letters and digits, starting with a letter.',
+        'Invalid `chatbot-platform:environment`: received "qa"; not an environment of this project; allowed: "dev", "staging", "prod".\n' +
+          'Invalid `chatbot-platform:namePrefix`: received "X"; expected 2-10 lowercase letters and digits, starting with a letter (the Key Vault name `kv-<prefix>-<env>-` plus 6 random characters must fit in 24).',
     );
   });
 });
