@@ -4,45 +4,16 @@
  * per scenario (what happened, where traffic ended, the exit code) and a summary, and exits 0 only
  * when every scenario ended as expected.
  */
+import { runCli } from "../scripts/cli/program";
 import { describeTraffic, runScenario, ScenarioResult } from "./runner";
 import { loadScenarioFile, Scenario, ScenarioError } from "./scenario";
 import { SCENARIOS } from "./scenarios";
 
-export const USAGE = [
-  "usage: npm run drill [-- [--json] [--scenario FILE]... [--only ID]...]",
-  "  --json           print the results as JSON on stdout (nothing else)",
-  "  --scenario FILE  run a scenario file (YAML or JSON, format in the README) instead of the built-in ones",
-  "  --only ID        run only the built-in scenario with this id",
-  "exit codes: 0 every scenario ended as expected; 1 one or more did not; 2 usage or a bad scenario file",
-  "examples:",
-  "  npm run drill",
-  "  npm run -s drill -- --json",
-  "  npm run drill -- --scenario my-release.yaml",
-].join("\n");
-
-interface Options {
-  readonly json: boolean;
-  readonly files: string[];
-  readonly only: string[];
-}
-
-function parse(argv: readonly string[]): Options {
-  const options: Options = { json: false, files: [], only: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--json") {
-      (options as { json: boolean }).json = true;
-    } else if (arg === "--scenario" || arg === "--only") {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith("--")) {
-        throw new ScenarioError("command line", `${arg} needs a value`);
-      }
-      (arg === "--scenario" ? options.files : options.only).push(value);
-    } else {
-      throw new ScenarioError("command line", `unknown argument ${arg}`);
-    }
-  }
-  return options;
+/** The options commander collected (`scripts/cli/program.ts`). */
+export interface DrillOptions {
+  readonly json?: boolean;
+  readonly scenario?: readonly string[];
+  readonly only?: readonly string[];
 }
 
 /** One line per scenario. */
@@ -57,33 +28,27 @@ export function formatLine(result: ScenarioResult): string {
   return lines.join("\n");
 }
 
-/** Runs the drill; returns the exit code. `write` receives stdout text. */
-export async function main(
-  argv: readonly string[],
+/** Runs the drill with the options commander collected; returns the exit code. */
+export async function runDrill(
+  options: DrillOptions,
   write: (text: string) => void = (text) => process.stdout.write(text),
   writeError: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    write(`${USAGE}\n`);
-    return 0;
-  }
-  let options: Options;
+  const files = options.scenario ?? [];
+  const only = options.only ?? [];
   let scenarios: Scenario[];
   try {
-    options = parse(argv);
     scenarios =
-      options.files.length > 0
-        ? options.files.map(loadScenarioFile)
-        : SCENARIOS.filter(
-            (scenario) => options.only.length === 0 || options.only.includes(scenario.id),
-          );
-    const unknown = options.only.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
+      files.length > 0
+        ? files.map(loadScenarioFile)
+        : SCENARIOS.filter((scenario) => only.length === 0 || only.includes(scenario.id));
+    const unknown = only.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
     if (unknown.length > 0) {
       throw new ScenarioError("command line", `no built-in scenario ${unknown.join(", ")}`);
     }
   } catch (err) {
     if (err instanceof ScenarioError) {
-      writeError(`error: ${err.message}\n${USAGE}\n`);
+      writeError(`error: ${err.message}\n`);
       return 2;
     }
     throw err;
@@ -92,13 +57,13 @@ export async function main(
   for (const scenario of scenarios) {
     const result = await runScenario(scenario);
     results.push(result);
-    if (!options.json) {
+    if (options.json !== true) {
       write(`${formatLine(result)}\n`);
     }
   }
   const passed = results.filter((result) => result.passed).length;
   const failed = results.length - passed;
-  if (options.json) {
+  if (options.json === true) {
     write(
       `${JSON.stringify(
         {
@@ -116,7 +81,11 @@ export async function main(
   return failed === 0 ? 0 : 1;
 }
 
-/* c8 ignore next 3 */
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+/** The drill with a command line (without `drill`), through the CLI: `npm run drill -- ...`. */
+export function main(
+  argv: readonly string[],
+  write: (text: string) => void = (text) => process.stdout.write(text),
+  writeError: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<number> {
+  return runCli(["drill", ...argv], { stdout: write, stderr: writeError });
 }

@@ -1,38 +1,24 @@
 /**
- * Command-line parsing for `npm run release -- <command> --stack <name> [options]`. Pure: returns
- * the command or throws `ReleaseConfigError` (exit code 2) naming the argument.
+ * The release command line, `npm run release -- <command> --stack <name> [options]`: the
+ * commander definitions of `status`, `deploy`, `promote` and `rollback` (help with examples on
+ * each), and the validation of their values, which throws `ReleaseConfigError` (exit code 2)
+ * naming the option. `--stack` follows the rule every command shares (`scripts/cli/stacks.ts`).
+ *
+ * `./state` (and with it @pulumi/pulumi) is loaded only to report an error, so that defining the
+ * commands costs nothing on the way to another command.
  */
-import { ReleaseCommand } from "./orchestrator";
+import { Command, CommanderError } from "commander";
+import { parseStackName, StackNameError } from "../scripts/cli/stacks";
+import { optionValue } from "../scripts/cli/values";
+import type { ReleaseCommand } from "./orchestrator";
 import { DEFAULT_SMOKE_PATHS } from "./ports";
-import { ReleaseConfigError, Slot } from "./state";
+import type { ReleaseConfigError, Slot } from "./state";
 
-/** The stacks of the project. */
-export const STACKS: readonly string[] = ["dev", "staging", "prod"];
-
-export const USAGE = [
-  "usage: npm run release -- <command> --stack <dev|staging|prod> [options]",
-  "  status",
-  "  deploy   --version <V> --image <I> [--slot blue|green] [--smoke-paths /health,/ready]",
-  "  promote  [--steps 10,50,100] [--pause 5m] [--smoke-paths /health,/ready]",
-  "           (default: gated canary steps 10,50,100, each observed 5m; --steps 100 switches at once)",
-  "  rollback",
-  "  deploy, promote and rollback also take [--wait-for-lock 30m]: wait for another release of",
-  "  the stack to finish instead of refusing",
-  "",
-  "exit codes: 0 done; 1 check failed (traffic back where it was); 2 usage; 3 refused, nothing",
-  "changed; 4 error or interruption (traffic back where it was); 5 putting traffic back failed",
-  "(the message names the command that finishes it)",
-  "",
-  "examples:",
-  "  npm run release -- status --stack staging",
-  "  npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",
-  "  npm run release -- promote --stack staging --steps 10,50,100 --pause 5m",
-  "  npm run release -- rollback --stack staging",
-].join("\n");
-
-/** `--help` or `-h` anywhere: print the usage and exit 0. */
-export function wantsHelp(argv: readonly string[]): boolean {
-  return argv.includes("--help") || argv.includes("-h");
+/** A usage error: a `ReleaseConfigError`, exit code 2. */
+function usageError(message: string): ReleaseConfigError {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require("./state") as typeof import("./state");
+  return new state.ReleaseConfigError(message);
 }
 
 /** Observation time of a canary step: long enough for the ingestion lag (3 min) plus the error-rate window (2 min). */
@@ -41,26 +27,35 @@ export const DEFAULT_PAUSE = "5m";
 /** Canary steps when `--steps` is not given: gated steps before 100%. `--steps 100` skips them. */
 export const DEFAULT_STEPS: readonly number[] = [10, 50, 100];
 
+/** The release commands, in the order the help lists them. */
+export const RELEASE_COMMANDS = ["status", "deploy", "promote", "rollback"] as const;
+
 /** A parsed command line. */
 export interface ParsedArgs {
+  /** As given: `prod`, or `<org>/prod` for Pulumi Cloud. */
   readonly stack: string;
   readonly command: ReleaseCommand;
   /** How long to wait for another release's lock before refusing (`--wait-for-lock`). @default 0 */
   readonly waitForLockMs: number;
 }
 
-const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  status: ["stack"],
-  deploy: ["stack", "version", "image", "slot", "smoke-paths", "wait-for-lock"],
-  promote: ["stack", "steps", "pause", "smoke-paths", "wait-for-lock"],
-  rollback: ["stack", "wait-for-lock"],
-};
+/** The raw option values commander collected. */
+interface RawOptions {
+  stack?: string;
+  version?: string;
+  image?: string;
+  slot?: string;
+  smokePaths?: string;
+  steps?: string;
+  pause?: string;
+  waitForLock?: string;
+}
 
 /** `90s`, `2m`, `0` -> milliseconds. */
 export function parseDuration(text: string, flag = "--pause"): number {
   const match = /^(\d+)(s|m)?$/.exec(text);
   if (match === null) {
-    throw new ReleaseConfigError(`\`${flag}\` must look like 90s or 2m, got ${text}`);
+    throw usageError(`\`${flag}\` must look like 90s or 2m, got ${text}`);
   }
   return Number(match[1]) * (match[2] === "m" ? 60_000 : 1000);
 }
@@ -71,7 +66,7 @@ export function parseSteps(text: string): number[] {
   const ascending = steps.every((step, i) => i === 0 || step > steps[i - 1]);
   const bounded = steps.slice(0, -1).every((step) => step >= 1 && step <= 50);
   if (steps.some(Number.isNaN) || !ascending || !bounded || steps[steps.length - 1] !== 100) {
-    throw new ReleaseConfigError(
+    throw usageError(
       `\`--steps\` must be ascending percentages, each but the last from 1 to 50 (the canary range), the last 100; got ${text}`,
     );
   }
@@ -84,57 +79,35 @@ function parseSmokePaths(text: string | undefined): readonly string[] {
   }
   const paths = text.split(",");
   if (paths.some((path) => !/^\/\S*$/.test(path))) {
-    throw new ReleaseConfigError(
+    throw usageError(
       `\`--smoke-paths\` must be a comma-separated list of paths starting with /, got ${text}`,
     );
   }
   return paths;
 }
 
-/** Parses `argv` (without `node` and the script). */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const [name, ...rest] = argv;
-  if (name === undefined || !Object.hasOwn(ALLOWED, name)) {
-    throw new ReleaseConfigError(
-      `unknown command ${name === undefined ? "(none)" : name}; expected status, deploy, promote or rollback`,
-    );
+function parseStack(stack: string | undefined): string {
+  try {
+    return parseStackName(stack).qualified;
+  } catch (err) {
+    throw err instanceof StackNameError ? usageError(err.message) : err;
   }
-  const options: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i += 2) {
-    const flag = rest[i];
-    const value = rest[i + 1];
-    const key = flag.startsWith("--") ? flag.slice(2) : "";
-    if (!ALLOWED[name].includes(key)) {
-      throw new ReleaseConfigError(`unknown option ${flag} for ${name}`);
-    }
-    if (value === undefined || value.startsWith("--")) {
-      throw new ReleaseConfigError(`option ${flag} needs a value`);
-    }
-    options[key] = value;
-  }
-  const stack = options.stack;
-  if (stack === undefined || !STACKS.includes(stack.slice(stack.lastIndexOf("/") + 1))) {
-    throw new ReleaseConfigError(
-      `\`--stack\` must be one of ${STACKS.join(", ")} (optionally <org>/<stack>), got ${stack ?? "(none)"}`,
-    );
-  }
-  const waitForLockMs =
-    options["wait-for-lock"] === undefined
-      ? 0
-      : parseDuration(options["wait-for-lock"], "--wait-for-lock");
-  return { ...parseCommand(name, stack, options), waitForLockMs };
 }
 
-function parseCommand(
-  name: string,
-  stack: string,
-  options: Record<string, string>,
-): Omit<ParsedArgs, "waitForLockMs"> {
+/** Validates what commander collected for `name`; throws `ReleaseConfigError`. */
+function toParsedArgs(name: string, options: RawOptions): ParsedArgs {
+  const stack = parseStack(options.stack);
+  const waitForLockMs =
+    options.waitForLock === undefined ? 0 : parseDuration(options.waitForLock, "--wait-for-lock");
+  return { stack, command: parseCommand(name, options), waitForLockMs };
+}
+
+function parseCommand(name: string, options: RawOptions): ReleaseCommand {
   switch (name) {
     case "deploy": {
       const { version, image, slot } = options;
       if (version === undefined || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) {
-        throw new ReleaseConfigError(
+        throw usageError(
           `\`--version\` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-', got ${version ?? "(none)"}`,
         );
       }
@@ -144,37 +117,193 @@ function parseCommand(
         !/[:@]/.test(image.slice(image.lastIndexOf("/") + 1)) ||
         /:latest$/.test(image)
       ) {
-        throw new ReleaseConfigError(
+        throw usageError(
           `\`--image\` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got ${image ?? "(none)"}`,
         );
       }
       if (slot !== undefined && slot !== "blue" && slot !== "green") {
-        throw new ReleaseConfigError(`\`--slot\` must be blue or green, got ${slot}`);
+        throw usageError(`\`--slot\` must be blue or green, got ${slot}`);
       }
       return {
-        stack,
-        command: {
-          kind: "deploy",
-          version,
-          image,
-          ...(slot === undefined ? {} : { slot: slot as Slot }),
-          smokePaths: parseSmokePaths(options["smoke-paths"]),
-        },
+        kind: "deploy",
+        version,
+        image,
+        ...(slot === undefined ? {} : { slot: slot as Slot }),
+        smokePaths: parseSmokePaths(options.smokePaths),
       };
     }
     case "promote":
       return {
-        stack,
-        command: {
-          kind: "promote",
-          steps: options.steps === undefined ? DEFAULT_STEPS : parseSteps(options.steps),
-          pauseMs: parseDuration(options.pause ?? DEFAULT_PAUSE),
-          smokePaths: parseSmokePaths(options["smoke-paths"]),
-        },
+        kind: "promote",
+        steps: options.steps === undefined ? DEFAULT_STEPS : parseSteps(options.steps),
+        pauseMs: parseDuration(options.pause ?? DEFAULT_PAUSE),
+        smokePaths: parseSmokePaths(options.smokePaths),
       };
     case "status":
-      return { stack, command: { kind: "status" } };
+      return { kind: "status" };
     default:
-      return { stack, command: { kind: "rollback" } };
+      return { kind: "rollback" };
   }
+}
+
+const EXIT_CODES = [
+  "",
+  "Exit codes:",
+  "  0  done",
+  "  1  a check or gate failed; traffic is back where it was",
+  "  2  usage error, a malformed release block, the Pulumi CLI is missing or Azure is not signed in",
+  "  3  refused before any change (live slot, nothing verified, stale stack file, locked)",
+  "  4  an error, timeout or interruption; traffic is back where it was",
+  "  5  putting traffic back failed: the message names the command that finishes it",
+];
+
+function examples(lines: string[]): string {
+  return [...EXIT_CODES, "", "Examples:", ...lines.map((line) => `  ${line}`)].join("\n");
+}
+
+const STACK_HELP = "the stack: dev, staging, prod (a Pulumi.<stack>.yaml), or <org>/<stack>";
+const WAIT_HELP =
+  "wait this long (90s, 30m) for another release of the stack to finish instead of refusing";
+const SMOKE_HELP = "paths checked on the slot's URL, comma-separated (default: /health,/ready)";
+
+/**
+ * Defines the release commands on `release` (made with `.command()`, so it inherits the
+ * program's output and error handling). `run` receives each valid command line; a bad value is
+ * reported through commander (`error: <message>`, exit 2).
+ */
+export function defineReleaseCommands(
+  release: Command,
+  run: (parsed: ParsedArgs) => void | Promise<void>,
+): Command {
+  const action =
+    (name: string) =>
+    (options: RawOptions, command: Command): void | Promise<void> => {
+      let parsed: ParsedArgs;
+      try {
+        parsed = toParsedArgs(name, options);
+      } catch (err) {
+        if ((err as Error).name === "ReleaseConfigError") {
+          command.error(`error: ${(err as Error).message}`, {
+            exitCode: 2,
+            code: "release.usage",
+          });
+        }
+        throw err;
+      }
+      return run(parsed);
+    };
+
+  release
+    .command("status")
+    .description("print the stack file's slots next to what Azure serves, and the next command")
+    .option("--stack <name>", STACK_HELP, optionValue)
+    .addHelpText("after", examples(["npm run release -- status --stack staging"]))
+    .action(action("status"));
+
+  release
+    .command("deploy")
+    .description(
+      "put a version into the idle slot at 0% traffic (a targeted pulumi up), wait until its revision is ready, and verify it on its label URL",
+    )
+    .option("--stack <name>", STACK_HELP, optionValue)
+    .option(
+      "--version <version>",
+      "the app version (letters, digits, '.', '_', '+', '-')",
+      optionValue,
+    )
+    .option(
+      "--image <image>",
+      "<registry>/<repository>:<tag> or @sha256:<digest> (prod: digests only)",
+      optionValue,
+    )
+    .option("--slot <slot>", "blue or green (default: the idle slot)", optionValue)
+    .option("--smoke-paths <paths>", SMOKE_HELP, optionValue)
+    .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
+    .addHelpText(
+      "after",
+      examples([
+        "npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",
+        "npm run release -- deploy --stack prod --version 1.5.0 --image <registry>/chatbot-api@sha256:<64 hex>",
+      ]),
+    )
+    .action(action("deploy"));
+
+  release
+    .command("promote")
+    .description(
+      "shift traffic to the verified idle slot in gated canary steps, rolling back on a failed gate",
+    )
+    .option("--stack <name>", STACK_HELP, optionValue)
+    .option(
+      "--steps <list>",
+      "ascending percentages ending at 100 (default: 10,50,100; 100 switches at once)",
+      optionValue,
+    )
+    .option(
+      "--pause <duration>",
+      "observation time of each step below 100 (default: 5m)",
+      optionValue,
+    )
+    .option("--smoke-paths <paths>", SMOKE_HELP, optionValue)
+    .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
+    .addHelpText(
+      "after",
+      examples([
+        "npm run release -- promote --stack staging",
+        "npm run release -- promote --stack prod --steps 10,50,100 --pause 5m",
+        "npm run release -- promote --stack dev --steps 100",
+      ]),
+    )
+    .action(action("promote"));
+
+  release
+    .command("rollback")
+    .description("put back the slot that served before the latest release, with one traffic write")
+    .option("--stack <name>", STACK_HELP, optionValue)
+    .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
+    .addHelpText("after", examples(["npm run release -- rollback --stack prod"]))
+    .action(action("rollback"));
+
+  return release.addHelpText(
+    "after",
+    examples([
+      "npm run release -- status --stack staging",
+      "npm run release -- deploy --help",
+      "npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",
+      "npm run release -- promote --stack staging",
+      "npm run release -- rollback --stack staging",
+    ]),
+  );
+}
+
+/**
+ * Parses a release command line (without `release`), e.g. for the drill's release steps. Throws
+ * `ReleaseConfigError` with commander's message (an unknown command or option, a missing value)
+ * or the value's.
+ */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let parsed: ParsedArgs | undefined;
+  const release = new Command("release")
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined })
+    .showSuggestionAfterError(true);
+  defineReleaseCommands(release, (result) => {
+    parsed = result;
+  });
+  try {
+    release.parse([...argv], { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      throw usageError(
+        err.code.startsWith("commander.help")
+          ? `expected a command: ${RELEASE_COMMANDS.join(", ")}`
+          : err.message.replace(/^error: /, ""),
+      );
+    }
+    throw err;
+  }
+  if (parsed === undefined) {
+    throw usageError(`expected one of ${RELEASE_COMMANDS.join(", ")}`);
+  }
+  return parsed;
 }

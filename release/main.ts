@@ -1,15 +1,21 @@
 /**
  * Entry point of `npm run release -- <status|deploy|promote|rollback> --stack <name> [...]`:
- * parses the command line, opens the stack with the Automation API, connects to Azure with the
- * SDK and runs the engine. SIGINT and SIGTERM (a cancelled CI job) abort the engine, which puts
- * traffic back before it exits.
+ * the command line is parsed by the project's CLI (`scripts/cli/program.ts`, definitions in
+ * `./args`); this module opens the stack with the Automation API, signs in to Azure with the SDK
+ * and runs the engine. A missing Pulumi CLI or Azure sign-in is named with the command that fixes
+ * it (exit 2). SIGINT and SIGTERM (a cancelled CI job) abort the engine, which puts traffic back
+ * before it exits. On a terminal, the engine's waits show as one progress line.
  */
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DefaultAzureCredential } from "@azure/identity";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { parseArgs, USAGE, wantsHelp } from "./args";
+import { Io } from "../scripts/lib/cli";
+import { ProgressReporter } from "../scripts/cli/progress";
+import { runCli } from "../scripts/cli/program";
+import { ROOT_DIR } from "../scripts/lib/root";
+import { ParsedArgs } from "./args";
 import { AutomationReleaseWorkspace, AutomationStack } from "./automation";
 import { ArmContainerApps, LogsTelemetry } from "./azure";
 import { FetchHttpChecker } from "./http";
@@ -24,10 +30,12 @@ import {
   Reporter,
   TelemetryPort,
 } from "./ports";
-import { ReleaseConfigError } from "./state";
 
-/** The repository root: the program's `Pulumi.yaml` and `Pulumi.<stack>.yaml` files. */
-export const REPO_ROOT = path.resolve(__dirname, "..");
+/**
+ * The repository root: the program's `Pulumi.yaml` and `Pulumi.<stack>.yaml` files (found from
+ * this file's directory upwards, so the JavaScript build under node_modules/.cache finds it too).
+ */
+export const REPO_ROOT = ROOT_DIR;
 
 /** Opens a stack of the program in `workDir`. */
 export type OpenStack = (stackName: string, workDir: string) => Promise<AutomationStack>;
@@ -43,10 +51,46 @@ export function releaseOwner(env: NodeJS.ProcessEnv = process.env): string {
   return `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`;
 }
 
-const consoleReporter: Reporter = {
-  info: (line) => console.log(line),
-  error: (line) => console.error(line),
-};
+/** Where to install the Pulumi CLI. */
+export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/iac/download-install/";
+
+/** The scope of an Azure Resource Manager token. */
+const ARM_SCOPE = "https://management.azure.com/.default";
+
+/** The error names of `@azure/identity` when no credential can sign in. */
+const AZURE_SIGN_IN_ERRORS = [
+  "CredentialUnavailableError",
+  "AuthenticationError",
+  "AggregateAuthenticationError",
+  "AuthenticationRequiredError",
+];
+
+/**
+ * The message for a missing Pulumi CLI (the Automation API's `spawn pulumi ENOENT`), or undefined
+ * for another error.
+ */
+export function missingPulumiCli(err: unknown): string | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  const spawn = /spawn \S*pulumi\S* ENOENT/.exec(message);
+  if (spawn === null) {
+    return undefined;
+  }
+  return `error: the Pulumi CLI is not installed or not on PATH (${spawn[0]}): install it (${PULUMI_INSTALL_URL}), then pulumi login; nothing changed`;
+}
+
+/**
+ * The message for an Azure sign-in that failed (`DefaultAzureCredential`'s
+ * CredentialUnavailableError, AuthenticationError, ...), or undefined for another error.
+ */
+export function azureSignInProblem(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !AZURE_SIGN_IN_ERRORS.includes(err.name)) {
+    return undefined;
+  }
+  const lines = err.message.split("\n");
+  const cli = lines.find((line) => line.includes("AzureCliCredential"));
+  const why = [lines[0], ...(cli === undefined || cli === lines[0] ? [] : [cli])].join(" ");
+  return `error: not signed in to Azure (${err.name}: ${why}): run az login (and az account set --subscription <id>), or in CI sign in by OIDC (azure/login with client-id, tenant-id and subscription-id, or ARM_CLIENT_ID, ARM_TENANT_ID and ARM_USE_OIDC=true); nothing changed`;
+}
 
 /** Real time; a sleep ends early (rejecting) when the signal aborts. */
 export const realClock: Clock = {
@@ -65,6 +109,8 @@ export const realClock: Clock = {
 export interface AzurePorts {
   readonly azure: ContainerAppPort;
   readonly telemetry: TelemetryPort;
+  /** Gets a token before anything runs, so a missing sign-in is reported as such. */
+  readonly signIn?: () => Promise<void>;
 }
 
 function sdkPorts(subscriptionId: string): AzurePorts {
@@ -72,6 +118,9 @@ function sdkPorts(subscriptionId: string): AzurePorts {
   return {
     azure: new ArmContainerApps(credential, subscriptionId),
     telemetry: new LogsTelemetry(credential),
+    signIn: async () => {
+      await credential.getToken(ARM_SCOPE);
+    },
   };
 }
 
@@ -94,33 +143,40 @@ function automationWorkspace(stackName: string, onOutput: (line: string) => void
     });
 }
 
-/** Runs the command line and returns the exit code. */
+/** The commander output as Reporter lines (help on `info`, errors on `error`). */
+function reporterIo(report: Reporter): Io {
+  const lines = (text: string) => text.replace(/\n$/, "").split("\n");
+  return {
+    stdout: (text) => lines(text).forEach((line) => report.info(line)),
+    stderr: (text) => lines(text).forEach((line) => report.error(line)),
+  };
+}
+
+/**
+ * Runs a release command line (without `release`) and returns the exit code: what
+ * `npm run release -- ...` runs, through the project's CLI.
+ */
 export async function main(
   argv: readonly string[],
   overrides: MainOverrides = {},
 ): Promise<number> {
-  const report = overrides.report ?? consoleReporter;
-  if (wantsHelp(argv)) {
-    report.info(USAGE);
-    return EXIT.ok;
-  }
-  let parsed;
-  try {
-    parsed = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof ReleaseConfigError) {
-      report.error(`error: ${err.message}`);
-      report.error(USAGE);
-      return EXIT.usage;
-    }
-    throw err;
-  }
+  const io = overrides.report === undefined ? undefined : reporterIo(overrides.report);
+  return runCli(["release", ...argv], io, { release: overrides });
+}
+
+/** Runs a parsed release command against the stack and Azure; returns the exit code. */
+export async function runReleaseCommand(
+  parsed: ParsedArgs,
+  overrides: MainOverrides = {},
+): Promise<number> {
+  const terminal = new ProgressReporter(process.stdout, process.stderr);
+  const report = overrides.report ?? terminal;
   let workspace: ReleaseWorkspace;
   let subscriptionId: string;
   try {
     workspace = await (
       overrides.openWorkspace ??
-      ((name: string) => automationWorkspace(name, (line) => process.stdout.write(line))())
+      ((name: string) => automationWorkspace(name, (text) => terminal.write(text))())
     )(parsed.stack);
     subscriptionId =
       (await workspace.outputs()).subscriptionId ??
@@ -128,13 +184,9 @@ export async function main(
       process.env.AZURE_SUBSCRIPTION_ID ??
       "";
   } catch (err) {
-    const message = (err as Error).message;
-    report.error(
-      /ENOENT|not found|command not found/i.test(message) && /pulumi/i.test(message)
-        ? `error: the Pulumi CLI is needed (https://www.pulumi.com/docs/iac/download-install/): ${message}`
-        : `error: cannot open stack ${parsed.stack}: ${message}`,
-    );
-    return EXIT.refused;
+    const missing = missingPulumiCli(err);
+    report.error(missing ?? `error: cannot open stack ${parsed.stack}: ${(err as Error).message}`);
+    return missing === undefined ? EXIT.refused : EXIT.usage;
   }
   if (!/^[0-9a-f-]{36}$/i.test(subscriptionId)) {
     report.error(
@@ -143,6 +195,15 @@ export async function main(
     return EXIT.refused;
   }
   const ports = (overrides.azurePorts ?? sdkPorts)(subscriptionId);
+  try {
+    await ports.signIn?.();
+  } catch (err) {
+    const problem = azureSignInProblem(err);
+    report.error(
+      problem ?? `error: cannot sign in to Azure: ${(err as Error).message}; nothing changed`,
+    );
+    return problem === undefined ? EXIT.errorRolledBack : EXIT.usage;
+  }
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
@@ -155,7 +216,8 @@ export async function main(
   try {
     return await runRelease(parsed.command, {
       workspace,
-      ...ports,
+      azure: ports.azure,
+      telemetry: ports.telemetry,
       http: new FetchHttpChecker(),
       clock: realClock,
       report,
@@ -169,9 +231,4 @@ export async function main(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-}
-
-/* c8 ignore next 3 */
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -1,11 +1,15 @@
 /**
- * `npm run plan -- --stack <dev|staging|prod> | --config-file <Pulumi.x.yaml> [--json]
- *  [--policy-config <file>]`
+ * `npm run plan -- [--stack <name> | --config-file <Pulumi.x.yaml> | --all] [--policy-config
+ *  <file>] [--strict] [--json]`
  *
- * The policy gate without cloud credentials: runs the program under Pulumi's mock runtime with the
- * stack's real config (as a preview), lists what it would create, and runs the policy pack through
- * the Analyzer protocol with the environment's policy config. Exit 0: no mandatory violation;
- * 1: a mandatory policy is violated; 2: configuration error (the message names the key).
+ * The policy gate without cloud credentials: runs the program under Pulumi's mock runtime with a
+ * stack's real config (as a preview), lists what it would create, and runs the policy pack
+ * through the Analyzer protocol with the environment's policy config. Without `--stack` or
+ * `--config-file`, every stack of the repository is planned in one process: one pack start, one
+ * program load, one simulation and one gate per stack, then a summary table. Every warning (the
+ * program's `pulumi.log.warn`, the policies' advisory violations) is printed and counted;
+ * `--strict` fails on them. Exit 0: no mandatory violation; 1: a mandatory policy is violated (or
+ * a warning with `--strict`); 2: usage or configuration error (the message names the key).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,130 +17,262 @@ import { PolicyPackServer, ROOT_DIR, StackContext } from "./lib/analyzer";
 import {
   EXIT_CONFIG_ERROR,
   EXIT_PASSED,
+  EXIT_VIOLATED,
   Io,
-  parseArgs,
   processIo,
-  runAsMain,
   UsageError,
-  wantsHelp,
 } from "./lib/cli";
-import { gateAndReport, loadPolicyConfig, ServerSource, startPack } from "./lib/gateCommand";
-import { plannedResource } from "./lib/report";
-import { fromSimulation } from "./lib/simulation";
+import {
+  gateExitCode,
+  GateOutcome,
+  gateStack,
+  loadPolicyConfig,
+  printOutcome,
+  ServerSource,
+  startPack,
+} from "./lib/gateCommand";
 import { PolicyConfigError } from "./lib/policyConfig";
+import { plannedResource, renderSummaryTable, renderText, Summary, summarize } from "./lib/report";
+import { fromSimulation } from "./lib/simulation";
 import { redact, secret } from "./lib/wire";
+import { parseStackName, repositoryStacks, StackNameError } from "./cli/stacks";
+import { runCli, CliOverrides } from "./cli/program";
 
 /** The project name (Pulumi.yaml); lib/config is loaded only after the pack has been started. */
 const PROJECT = "chatbot-platform";
 const ENVIRONMENT_KEY = `${PROJECT}:environment`;
 
-/** Runs the command; returns the exit status. */
-export const PLAN_USAGE = [
-  "usage: npm run plan -- (--stack <dev|staging|prod> | --config-file <Pulumi.<stack>.yaml>) [--policy-config <file>] [--json]",
-  "Runs the program under Pulumi's mock runtime (no cloud access) and gates the result with the",
-  "policy pack and the stack's policy config. Exit codes: 0 passed, 1 a mandatory policy is",
-  "violated, 2 a usage or configuration error.",
-  "examples:",
-  "  npm run plan -- --stack dev",
-  "  npm run -s plan -- --stack prod --json",
-].join("\n");
+/** The options commander collected (`scripts/cli/program.ts`). */
+export interface PlanOptions {
+  stack?: string;
+  all?: boolean;
+  configFile?: string;
+  policyConfig?: string;
+  strict?: boolean;
+  json?: boolean;
+}
 
-export async function plan(
-  argv: string[],
-  io: Io = processIo,
-  serverSource: ServerSource = startPack,
-): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout(`${PLAN_USAGE}\n`);
-    return EXIT_PASSED;
-  }
-  let server: PolicyPackServer | undefined;
-  try {
-    const args = parseArgs(argv, ["stack", "config-file", "policy-config"], ["json"]);
-    const configFile =
-      typeof args["config-file"] === "string"
-        ? path.resolve(args["config-file"])
-        : typeof args.stack === "string"
-          ? path.join(ROOT_DIR, `Pulumi.${args.stack}.yaml`)
-          : undefined;
-    if (configFile === undefined) {
-      throw new UsageError("--stack <name> or --config-file <path> is required");
-    }
+/** One stack to plan. */
+interface Target {
+  stack: string;
+  configFile: string;
+}
+
+/** The stacks the options name; throws UsageError or StackNameError. */
+function targets(options: PlanOptions): Target[] {
+  if (options.configFile !== undefined) {
+    const configFile = path.resolve(options.configFile);
     if (!fs.existsSync(configFile)) {
-      throw new UsageError(`stack config file ${configFile} does not exist`);
+      throw new UsageError(`stack config file ${options.configFile} does not exist`);
     }
-    const stack =
-      typeof args.stack === "string"
-        ? args.stack
-        : (/^Pulumi\.(.+)\.yaml$/.exec(path.basename(configFile))?.[1] ?? "stack");
-    const context: StackContext = {
-      stack,
-      project: PROJECT,
-      organization: process.env.PULUMI_ORGANIZATION ?? "",
-      dryRun: true,
-      config: {},
-      secretKeys: [],
-      tags: { "pulumi:project": PROJECT, "pulumi:runtime": "nodejs" },
-    };
-    // Start the pack first: it boots in its own process while the program loads and runs here.
-    // Its environment carries no PULUMI_CONFIG (the CLI would put decrypted secrets there); the
-    // pack receives the stack config through ConfigureStack.
-    const starting = serverSource(context);
-    starting.catch(() => undefined);
+    const stack = /^Pulumi\.([A-Za-z0-9][A-Za-z0-9_.-]*)\.yaml$/.exec(
+      path.basename(configFile),
+    )?.[1];
+    if (stack === undefined) {
+      throw new UsageError(
+        `--config-file must name a file Pulumi.<stack>.yaml (the stack is named by it), got ${options.configFile}`,
+      );
+    }
+    return [{ stack, configFile }];
+  }
+  const stacks =
+    options.stack === undefined ? repositoryStacks() : [parseStackName(options.stack).name];
+  if (options.policyConfig !== undefined && stacks.length > 1) {
+    throw new UsageError(
+      "--policy-config applies to one stack: add --stack <name> or --config-file <path>",
+    );
+  }
+  return stacks.map((stack) => ({
+    stack,
+    configFile: path.join(ROOT_DIR, `Pulumi.${stack}.yaml`),
+  }));
+}
+
+function stackContext(stack: string): StackContext {
+  return {
+    stack,
+    project: PROJECT,
+    organization: process.env.PULUMI_ORGANIZATION ?? "",
+    dryRun: true,
+    config: {},
+    secretKeys: [],
+    tags: { "pulumi:project": PROJECT, "pulumi:runtime": "nodejs" },
+  };
+}
+
+/** True for an error the user fixes in the stack file, the command line or the policy config. */
+function isConfigurationError(error: unknown): error is Error {
+  return (
+    // ConfigError (lib/config) names the stack config key in its message.
+    (error instanceof Error && error.name === "ConfigError") ||
+    error instanceof UsageError ||
+    error instanceof StackNameError ||
+    error instanceof PolicyConfigError
+  );
+}
+
+/** One planned stack: its gate outcome, or the configuration error that stopped it. */
+type Planned =
+  { target: Target; header: string; outcome: GateOutcome } | { target: Target; error: Error };
+
+/**
+ * Simulates each stack in turn and gates it on the running pack; a stack's gate (mostly the
+ * pack's work, in its own process) overlaps the next stack's simulation. The gates run one at a
+ * time: each configures the pack for its stack.
+ */
+async function planAll(
+  list: Target[],
+  options: PlanOptions,
+  server: Promise<PolicyPackServer>,
+): Promise<Planned[]> {
+  const { loadStackConfig, simulateStack } = await import("../lib/simulate");
+  let gates: Promise<unknown> = Promise.resolve();
+  const planned: Promise<Planned>[] = [];
+  for (const target of list) {
+    const { stack, configFile } = target;
+    const context = stackContext(stack);
     let simulation;
     let stackConfig;
     let policy;
     try {
-      const { loadStackConfig, simulateStack } = await import("../lib/simulate");
       stackConfig = loadStackConfig(configFile, path.join(ROOT_DIR, "Pulumi.yaml"));
       const environment = stackConfig.config[ENVIRONMENT_KEY] ?? stack;
-      policy = loadPolicyConfig(
-        environment,
-        typeof args["policy-config"] === "string" ? args["policy-config"] : undefined,
-        ENVIRONMENT_KEY,
-      );
+      policy = loadPolicyConfig(environment, options.policyConfig, ENVIRONMENT_KEY);
       context.config = stackConfig.config;
       context.secretKeys = stackConfig.secretKeys;
       simulation = await simulateStack({ stack, config: stackConfig, preview: true });
-    } finally {
-      server = await starting;
+    } catch (error) {
+      if (!isConfigurationError(error)) {
+        await Promise.allSettled(planned);
+        throw error;
+      }
+      planned.push(Promise.resolve({ target, error }));
+      continue;
     }
+    const result = simulation;
     const outputs = Object.fromEntries(
-      Object.entries(simulation.outputs).map(([key, value]) => [
+      Object.entries(result.outputs).map(([key, value]) => [
         key,
-        redact(simulation.secretOutputs.includes(key) ? secret(value) : value),
+        redact(result.secretOutputs.includes(key) ? secret(value) : value),
       ]),
     );
-    return await gateAndReport({
-      server,
-      context,
-      policyConfig: policy.config,
-      policyFile: policy.file,
-      resources: fromSimulation(simulation, stackConfig.config),
-      listed: simulation.resources.map((r) =>
-        plannedResource({ ...r, inputs: r.serializedInputs }),
-      ),
-      outputs,
-      json: args.json === true,
-      header: `Plan for stack ${stack} (${path.relative(ROOT_DIR, configFile)}; preview under mocks, no cloud access): ${simulation.resources.length} resources`,
-      io,
-    });
+    const gate = { server, context, policy, resources: fromSimulation(result, stackConfig.config) };
+    const done = gates.then(async () =>
+      gateStack({
+        server: await gate.server,
+        context: gate.context,
+        policyConfig: gate.policy.config,
+        policyFile: gate.policy.file,
+        resources: gate.resources,
+        listed: result.resources.map((r) => plannedResource({ ...r, inputs: r.serializedInputs })),
+        outputs,
+        warnings: result.warnings,
+      }),
+    );
+    gates = done.catch(() => undefined);
+    planned.push(
+      done.then((outcome) => ({
+        target,
+        outcome,
+        header: `Plan for stack ${stack} (${path.relative(ROOT_DIR, configFile)}; preview under mocks, no cloud access): ${result.resources.length} resources`,
+      })),
+    );
+  }
+  return Promise.all(planned);
+}
+
+/** Prints several stacks: each one's violations and warnings, then the summary table. */
+function printAll(planned: Planned[], options: PlanOptions, io: Io): number {
+  const strict = options.strict === true;
+  const summary: Summary[] = planned.map((item) =>
+    "error" in item
+      ? {
+          stack: item.target.stack,
+          resources: 0,
+          mandatory: 0,
+          advisory: 0,
+          warnings: 0,
+          verdict: "ERROR",
+          error: item.error.message,
+        }
+      : summarize(item.outcome.report, strict),
+  );
+  for (const item of planned) {
+    if ("error" in item) {
+      io.stderr(`error: stack ${item.target.stack}: ${item.error.message}\n`);
+    } else if (!options.json) {
+      io.stdout(
+        `${renderText(item.outcome.report, item.header, [item.outcome.footer], { strict, listResources: false })}\n`,
+      );
+    }
+  }
+  if (options.json) {
+    const stacks = planned.flatMap((item) => ("error" in item ? [] : [item.outcome.report]));
+    io.stdout(`${JSON.stringify({ stacks, summary }, null, 2)}\n`);
+  } else {
+    io.stdout(renderSummaryTable(summary));
+  }
+  if (summary.some((row) => row.verdict === "ERROR")) {
+    return EXIT_CONFIG_ERROR;
+  }
+  const violated = planned.some(
+    (item) => "outcome" in item && gateExitCode(item.outcome.report, strict) === EXIT_VIOLATED,
+  );
+  return violated ? EXIT_VIOLATED : EXIT_PASSED;
+}
+
+/** Runs `plan` with the options commander collected; returns the exit status. */
+export async function runPlan(
+  options: PlanOptions,
+  io: Io = processIo,
+  serverSource: ServerSource = startPack,
+): Promise<number> {
+  let list: Target[];
+  try {
+    list = targets(options);
   } catch (error) {
-    if (
-      (error instanceof Error && error.name === "ConfigError") ||
-      error instanceof UsageError ||
-      error instanceof PolicyConfigError
-    ) {
-      // ConfigError (lib/config) names the stack config key in its message.
-      io.stderr(`error: ${(error as Error).message}\n`);
+    if (isConfigurationError(error)) {
+      io.stderr(`error: ${error.message}\n`);
       return EXIT_CONFIG_ERROR;
     }
     throw error;
+  }
+  const single = list.length === 1 && options.all !== true;
+  // Start the pack first: it boots in its own process while the program loads and runs here. Its
+  // environment carries no PULUMI_CONFIG (the CLI would put decrypted secrets there) and, for
+  // several stacks, no stack name: each gate sends its stack's config through ConfigureStack.
+  const starting = serverSource(stackContext(single ? list[0].stack : ""));
+  starting.catch(() => undefined);
+  try {
+    const planned = await planAll(list, options, starting);
+    if (!single) {
+      return printAll(planned, options, io);
+    }
+    const [item] = planned;
+    if ("error" in item) {
+      io.stderr(`error: ${item.error.message}\n`);
+      return EXIT_CONFIG_ERROR;
+    }
+    return printOutcome(item.outcome, {
+      json: options.json === true,
+      strict: options.strict === true,
+      header: item.header,
+      io,
+    });
   } finally {
+    const server = await starting.catch(() => undefined);
     if (server !== undefined && serverSource === startPack) {
       await server.stop();
     }
   }
 }
 
-runAsMain(module, plan);
+/** `plan` with a command line (without `plan`), through the CLI: what `npm run plan -- ...` runs. */
+export function plan(
+  argv: readonly string[],
+  io: Io = processIo,
+  serverSource?: ServerSource,
+): Promise<number> {
+  const overrides: CliOverrides = serverSource === undefined ? {} : { serverSource };
+  return runCli(["plan", ...argv], io, overrides);
+}

@@ -1,67 +1,103 @@
 /**
- * `npm run policy -- --stack <name> --file <state.json> [--json] [--policy-config <file>]`
+ * `npm run policy -- --stack <name> --file <state.json> [--policy-config <file>] [--strict]
+ *  [--json]`
  *
  * The same gate over an exported stack (`pulumi stack export`), for auditing what is deployed:
  * Analyze on each resource's inputs, AnalyzeStack on its outputs, like `pulumi policy analyze`
  * does over a stack's backend state. `--stack` picks the environment's policy config
- * (policy/config/<stack>.json). Exit 0: no mandatory violation; 1: a mandatory policy is violated;
- * 2: configuration error.
+ * (policy/config/<stack>.json), so the export must be of that stack: its root URN
+ * (`urn:pulumi:<stack>::...`) and its `environment` tags must name it. Exit 0: no mandatory
+ * violation; 1: a mandatory policy is violated (or an advisory one with `--strict`); 2: usage or
+ * configuration error, or an export of another stack.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer, ROOT_DIR, StackContext } from "./lib/analyzer";
+import { EXIT_CONFIG_ERROR, Io, processIo, UsageError } from "./lib/cli";
 import {
-  EXIT_CONFIG_ERROR,
-  EXIT_PASSED,
-  Io,
-  parseArgs,
-  processIo,
-  runAsMain,
-  UsageError,
-  wantsHelp,
-} from "./lib/cli";
-import { gateAndReport, loadPolicyConfig, ServerSource, startPack } from "./lib/gateCommand";
+  gateStack,
+  loadPolicyConfig,
+  printOutcome,
+  ServerSource,
+  startPack,
+} from "./lib/gateCommand";
+import { GateResource } from "./lib/gate";
 import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource } from "./lib/report";
 import { parseStackExport, StackExportError } from "./lib/stackExport";
 import { redact } from "./lib/wire";
+import { parseStackName, StackNameError } from "./cli/stacks";
+import { CliOverrides, runCli } from "./cli/program";
 
-export const POLICY_USAGE = [
-  "usage: npm run policy -- --stack <dev|staging|prod> --file <state.json> [--policy-config <file>] [--json]",
-  "Audits an exported stack state (pulumi stack export --file state.json) with the policy pack.",
-  "Exit codes: 0 passed, 1 a mandatory policy is violated, 2 a usage or configuration error.",
-  "examples:",
-  "  pulumi stack export --stack prod --file prod.json && npm run policy -- --stack prod --file prod.json",
-].join("\n");
+/** The options commander collected (`scripts/cli/program.ts`). */
+export interface PolicyOptions {
+  stack?: string;
+  file?: string;
+  policyConfig?: string;
+  strict?: boolean;
+  json?: boolean;
+}
 
-/** Runs the command; returns the exit status. */
-export async function policy(
-  argv: string[],
+/** The first `environment` tag in the export, and the resource that carries it. */
+function environmentTag(resources: GateResource[]): { value: string; urn: string } | undefined {
+  for (const resource of resources) {
+    const tags = resource.inputs.tags;
+    if (typeof tags === "object" && tags !== null) {
+      const value = (tags as Record<string, unknown>).environment;
+      if (typeof value === "string") {
+        return { value, urn: resource.urn };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Refuses an export of another stack than `--stack` names: its policy config would judge it by
+ * the wrong environment's rules. Throws UsageError naming both.
+ */
+export function checkExportStack(
+  stack: string,
+  file: string,
+  exported: { stack: string; resources: GateResource[] },
+  policyFile: string,
+): void {
+  const root = exported.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
+  const config = path.relative(ROOT_DIR, policyFile);
+  if (exported.stack !== "" && exported.stack !== stack) {
+    throw new UsageError(
+      `${file} is an export of stack ${exported.stack} (${root ?? exported.resources[0].urn}), not of --stack ${stack}: it would be judged by ${config}; run with --stack ${exported.stack}`,
+    );
+  }
+  const tag = environmentTag(exported.resources);
+  if (tag !== undefined && tag.value !== stack) {
+    throw new UsageError(
+      `${file} is an export of environment ${tag.value} (tag environment on ${tag.urn}), not of --stack ${stack}: it would be judged by ${config}; run with --stack ${tag.value}`,
+    );
+  }
+}
+
+/** Runs `policy` with the options commander collected; returns the exit status. */
+export async function runPolicy(
+  options: PolicyOptions,
   io: Io = processIo,
   serverSource: ServerSource = startPack,
 ): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.stdout(`${POLICY_USAGE}\n`);
-    return EXIT_PASSED;
-  }
   let server: PolicyPackServer | undefined;
   try {
-    const args = parseArgs(argv, ["stack", "file", "policy-config"], ["json"]);
-    if (typeof args.stack !== "string" || typeof args.file !== "string") {
+    if (options.stack === undefined || options.file === undefined) {
       throw new UsageError("--stack <name> and --file <state.json> are required");
     }
-    const file = path.resolve(args.file);
+    const stack = parseStackName(options.stack).name;
+    const file = path.resolve(options.file);
     if (!fs.existsSync(file)) {
-      throw new UsageError(`state file ${args.file} does not exist`);
+      throw new UsageError(`state file ${options.file} does not exist`);
     }
-    const policyConfig = loadPolicyConfig(
-      args.stack,
-      typeof args["policy-config"] === "string" ? args["policy-config"] : undefined,
-      "--stack",
-    );
-    const state = parseStackExport(fs.readFileSync(file, "utf8"), args.file);
+    const policyConfig = loadPolicyConfig(stack, options.policyConfig, "--stack");
+    const state = parseStackExport(fs.readFileSync(file, "utf8"), options.file);
+    checkExportStack(stack, options.file, state, policyConfig.file);
     const context: StackContext = {
-      stack: state.stack || args.stack,
+      stack: state.stack || stack,
       project: state.project,
       organization: process.env.PULUMI_ORGANIZATION ?? "",
       dryRun: false,
@@ -71,7 +107,7 @@ export async function policy(
     };
     server = await serverSource(context);
     const root = state.resources.find((r) => r.type === "pulumi:pulumi:Stack");
-    return await gateAndReport({
+    const outcome = await gateStack({
       server,
       context,
       policyConfig: policyConfig.config,
@@ -79,13 +115,18 @@ export async function policy(
       resources: state.resources,
       listed: state.resources.map(plannedResource),
       outputs: redact(root?.outputs ?? {}) as Record<string, unknown>,
-      json: args.json === true,
+      warnings: [],
+    });
+    return printOutcome(outcome, {
+      json: options.json === true,
+      strict: options.strict === true,
       header: `Policy audit of ${path.relative(ROOT_DIR, file)} (stack ${context.stack}): ${state.resources.length} resources`,
       io,
     });
   } catch (error) {
     if (
       error instanceof UsageError ||
+      error instanceof StackNameError ||
       error instanceof PolicyConfigError ||
       error instanceof StackExportError
     ) {
@@ -100,4 +141,12 @@ export async function policy(
   }
 }
 
-runAsMain(module, policy);
+/** `policy` with a command line (without `policy`), through the CLI: `npm run policy -- ...`. */
+export function policy(
+  argv: readonly string[],
+  io: Io = processIo,
+  serverSource?: ServerSource,
+): Promise<number> {
+  const overrides: CliOverrides = serverSource === undefined ? {} : { serverSource };
+  return runCli(["policy", ...argv], io, overrides);
+}

@@ -1,17 +1,19 @@
-// Fast launcher for `npm run plan`, `npm run policy` and `npm run bench`: runs the commands from a
-// JavaScript build of the project under node_modules/.cache/chatbot-build instead of compiling
-// TypeScript on every start. Only files changed since the last build are transpiled again
-// (TypeScript's transpileModule: no type-checking; `npm test` type-checks).
+// Fast launcher of the project's CLI (`cli/chatbot-platform.mjs`, `npm run plan|policy|bench|
+// release|drill`): runs the commands from a JavaScript build of the project under
+// node_modules/.cache/chatbot-build instead of compiling TypeScript on every start. Only files
+// changed since the last build are transpiled again (TypeScript's transpileModule: no
+// type-checking; `npm test` type-checks). The drill runs from its sources (see
+// scripts/cli/program.ts).
 //
-// usage: node scripts/run.mjs <plan|policy|bench> [arguments]
+// usage: node scripts/run.mjs <command> [arguments]   (the same as chatbot-platform <command> ...)
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "node_modules", ".cache", "chatbot-build");
-const SOURCES = ["index.ts", "lib", "components", "scripts"];
-const COMMANDS = { plan: "plan", policy: "policy", bench: "bench" };
+const SOURCES = ["index.ts", "lib", "components", "scripts", "release"];
 
 function sources(entry) {
   const full = path.join(ROOT, entry);
@@ -24,7 +26,8 @@ function sources(entry) {
   return fs.readdirSync(full).flatMap((name) => sources(path.join(entry, name)));
 }
 
-async function build() {
+/** Transpiles the sources that changed since the last build. */
+export async function build() {
   let ts;
   for (const file of SOURCES.flatMap(sources)) {
     const target = path.join(OUT, file.replace(/\.ts$/, ".js"));
@@ -47,14 +50,24 @@ async function build() {
   }
 }
 
-const [command, ...args] = process.argv.slice(2);
-if (!(command in COMMANDS)) {
-  process.stderr.write(
-    `usage: node scripts/run.mjs <${Object.keys(COMMANDS).join("|")}> [arguments]\n`,
-  );
-  process.exit(2);
+/**
+ * Runs a command line of the CLI from the build; returns its exit status. An unexpected error
+ * (a bug, not a usage or configuration error) prints its stack and exits 4.
+ */
+export async function run(argv) {
+  await build();
+  const { runCli } = createRequire(import.meta.url)(path.join(OUT, "scripts", "cli", "program.js"));
+  try {
+    return await runCli(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    return 4;
+  }
 }
-await build();
-const module = await import(pathToFileURL(path.join(OUT, "scripts", `${command}.js`)).href);
-const main = module[COMMANDS[command]] ?? module.default[COMMANDS[command]];
-process.exitCode = await main(args);
+
+if (
+  process.argv[1] !== undefined &&
+  path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+) {
+  process.exitCode = await run(process.argv.slice(2));
+}

@@ -11,8 +11,6 @@
  * signature objects and unknowns as sentinel strings, internal `__` keys removed.
  */
 import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
@@ -20,18 +18,9 @@ import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { EnforcementLevel, JsonSchema, PolicyConfig, PolicyInfo } from "./policyConfig";
+import { ROOT_DIR } from "./root";
 
-/**
- * The repository root (the directory holding Pulumi.yaml), found upwards from this file so the
- * same code works from its sources and from the compiled copy under node_modules/.cache.
- */
-export const ROOT_DIR = ((): string => {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "Pulumi.yaml")) && path.dirname(dir) !== dir) {
-    dir = path.dirname(dir);
-  }
-  return dir;
-})();
+export { ROOT_DIR };
 
 /** Placeholder engine address: the Node.js policy server never dials the engine. */
 export const ENGINE_ADDRESS = "127.0.0.1:0";

@@ -1,5 +1,6 @@
 /**
- * Argument parsing and exit codes shared by `npm run plan` and `npm run policy`.
+ * Exit codes, the usage error and the output shared by the commands (`scripts/cli/program.ts`
+ * parses their command lines), and a minimal `--flag value` parser.
  */
 
 /** Exit status: no mandatory violation. */
@@ -28,11 +29,6 @@ export const processIo: Io = {
   stderr: (text) => process.stderr.write(text),
 };
 
-/** `--help` or `-h` anywhere on the command line. */
-export function wantsHelp(argv: readonly string[]): boolean {
-  return argv.includes("--help") || argv.includes("-h");
-}
-
 /** Parses `--flag value` and `--switch` arguments against the allowed names. */
 export function parseArgs(
   argv: string[],
@@ -57,22 +53,3 @@ export function parseArgs(
   }
   return result;
 }
-
-/* c8 ignore start -- the command-line entry point; tests call the commands directly */
-/**
- * Runs `command` with the process arguments when `mod` is the entry point (`node scripts/plan.js`),
- * setting the exit status; an unexpected error prints its stack and exits 3.
- */
-export function runAsMain(mod: NodeModule, command: (argv: string[]) => Promise<number>): void {
-  if (require.main !== mod) {
-    return;
-  }
-  command(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 3;
-    },
-  );
-}
-/* c8 ignore stop */

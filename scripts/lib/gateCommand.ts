@@ -1,16 +1,16 @@
 /**
  * What `plan` and `policy` share: locating the pack and its per-environment config, starting the
- * pack (or reusing one), running the gate and printing the report with the right exit status.
+ * pack (or reusing one), running the gate over a stack and printing the report with the right
+ * exit status.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer, ROOT_DIR, StackContext, packEnvironment } from "./analyzer";
-import { EXIT_PASSED, EXIT_VIOLATED, Io } from "./cli";
-import { GateResource, isMandatory, runGate, Violation } from "./gate";
+import { EXIT_PASSED, EXIT_VIOLATED, Io, UsageError } from "./cli";
+import { GateResource, runGate } from "./gate";
 import { preparePack } from "./packBuild";
 import { parsePolicyPackConfig, PolicyConfig } from "./policyConfig";
-import { Report, renderText } from "./report";
-import { UsageError } from "./cli";
+import { Report, renderText, summarize } from "./report";
 
 export const PACK_DIR = path.join(ROOT_DIR, "policy");
 
@@ -38,8 +38,15 @@ export function loadPolicyConfig(
   return { file, config: parsePolicyPackConfig(fs.readFileSync(file, "utf8"), file) };
 }
 
-/** Runs the gate and prints the report; returns the exit status. */
-export async function gateAndReport(args: {
+/** What one stack's gate found, ready to print. */
+export interface GateOutcome {
+  report: Report;
+  /** `Policy pack <name>@<version> with <config>: N violations`. */
+  footer: string;
+}
+
+/** Runs the gate over one stack's resources. */
+export async function gateStack(args: {
   server: PolicyPackServer;
   context: StackContext;
   policyConfig: Record<string, PolicyConfig>;
@@ -47,29 +54,41 @@ export async function gateAndReport(args: {
   resources: GateResource[];
   listed: Report["resources"];
   outputs: Record<string, unknown>;
-  json: boolean;
-  header: string;
-  io: Io;
-}): Promise<number> {
+  warnings: string[];
+}): Promise<GateOutcome> {
   const result = await runGate(args.server, {
     context: args.context,
     policyConfig: args.policyConfig,
     resources: args.resources,
   });
-  const report: Report = {
-    stack: args.context.stack,
-    resources: args.listed,
-    outputs: args.outputs,
-    violations: result.violations,
+  return {
+    report: {
+      stack: args.context.stack,
+      resources: args.listed,
+      outputs: args.outputs,
+      violations: result.violations,
+      warnings: args.warnings,
+    },
+    footer: `Policy pack ${result.info.name}@${result.info.version} with ${path.relative(ROOT_DIR, args.policyFile)}: ${result.violations.length} violations`,
   };
-  if (args.json) {
-    args.io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** The exit status of a report: 1 for a mandatory violation (or, with `strict`, any warning). */
+export function gateExitCode(report: Report, strict: boolean): number {
+  return summarize(report, strict).verdict === "PASSED" ? EXIT_PASSED : EXIT_VIOLATED;
+}
+
+/** Prints one stack's report (`--json`: the document only) and returns the exit status. */
+export function printOutcome(
+  outcome: GateOutcome,
+  options: { json: boolean; strict: boolean; header: string; io: Io },
+): number {
+  if (options.json) {
+    options.io.stdout(`${JSON.stringify(outcome.report, null, 2)}\n`);
   } else {
-    args.io.stdout(
-      renderText(report, args.header, [
-        `Policy pack ${result.info.name}@${result.info.version} with ${path.relative(ROOT_DIR, args.policyFile)}: ${result.violations.length} violations`,
-      ]),
+    options.io.stdout(
+      renderText(outcome.report, options.header, [outcome.footer], { strict: options.strict }),
     );
   }
-  return result.violations.some((v: Violation) => isMandatory(v)) ? EXIT_VIOLATED : EXIT_PASSED;
+  return gateExitCode(outcome.report, options.strict);
 }

@@ -1,5 +1,7 @@
 /**
- * The gate's report: one JSON document for `--json`, or a readable text report.
+ * The gate's report: one JSON document for `--json`, or a readable text report; for several
+ * stacks, a summary table. Warnings are the program's (`pulumi.log.warn`); advisory violations
+ * are the policies' warnings. Both are printed and counted, and `--strict` fails on them.
  */
 import { isMandatory, Violation } from "./gate";
 import { redact } from "./wire";
@@ -20,6 +22,23 @@ export interface Report {
   resources: PlannedResource[];
   outputs: Record<string, unknown>;
   violations: Violation[];
+  /** What the program logged with `pulumi.log.warn` (none for an exported state). */
+  warnings: string[];
+}
+
+/** What a stack's gate decided. */
+export type Verdict = "PASSED" | "FAILED" | "ERROR";
+
+/** One row of the summary table (and of `--json`'s `summary`). */
+export interface Summary {
+  stack: string;
+  resources: number;
+  mandatory: number;
+  advisory: number;
+  warnings: number;
+  verdict: Verdict;
+  /** Why the stack could not be planned (a configuration error), for verdict ERROR. */
+  error?: string;
 }
 
 /** Input paths worth showing per type in the text report (the JSON has every input). */
@@ -68,36 +87,115 @@ function shortUrn(urn: string): string {
   return parts.length >= 4 ? `${parts[2].split("$").pop()}::${parts[3]}` : urn;
 }
 
-/** Renders the text report. */
-export function renderText(report: Report, header: string, footer: string[] = []): string {
-  const lines = [header, ""];
-  for (const resource of report.resources) {
-    lines.push(`  + ${resource.type}  ${resource.name}`);
-    if (resource.parent) {
-      lines.push(`      parent: ${shortUrn(resource.parent)}`);
-    }
-    for (const key of KEY_INPUTS[resource.type] ?? []) {
-      const value = at(resource.inputs, key);
-      if (value !== undefined) {
-        lines.push(`      ${key}: ${JSON.stringify(value)}`);
+/** The counts and the verdict of a report; with `strict`, warnings and advisory violations fail. */
+export function summarize(report: Report, strict: boolean): Summary {
+  const mandatory = report.violations.filter(isMandatory).length;
+  const advisory = report.violations.length - mandatory;
+  const warnings = report.warnings.length;
+  const failed = mandatory > 0 || (strict && advisory + warnings > 0);
+  return {
+    stack: report.stack,
+    resources: report.resources.length,
+    mandatory,
+    advisory,
+    warnings,
+    verdict: failed ? "FAILED" : "PASSED",
+  };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/** The report's last line. */
+export function verdictLine(summary: Summary): string {
+  const { mandatory, advisory, warnings } = summary;
+  if (mandatory > 0) {
+    return `FAILED: ${mandatory} mandatory and ${advisory} advisory policy violations, ${plural(warnings, "warning")}.`;
+  }
+  if (summary.verdict === "FAILED") {
+    return `FAILED (--strict): ${advisory} advisory policy violations and ${plural(warnings, "warning")}.`;
+  }
+  return `PASSED: no mandatory policy violations (${advisory} advisory, ${plural(warnings, "warning")}).`;
+}
+
+/** Prints a message's first line after `label` and the rest indented below it. */
+function block(label: string, message: string): string[] {
+  const [first, ...rest] = message.split("\n");
+  return [`  ${label}`, `      ${first}`, ...rest.map((line) => `      ${line}`)];
+}
+
+/**
+ * Renders the text report: the header, the planned resources (unless `listResources` is false),
+ * the footer, every violation (mandatory first), every warning, and the verdict.
+ */
+export function renderText(
+  report: Report,
+  header: string,
+  footer: string[] = [],
+  options: { strict?: boolean; listResources?: boolean } = {},
+): string {
+  const lines = [header];
+  if (options.listResources !== false) {
+    lines.push("");
+    for (const resource of report.resources) {
+      lines.push(`  + ${resource.type}  ${resource.name}`);
+      if (resource.parent) {
+        lines.push(`      parent: ${shortUrn(resource.parent)}`);
+      }
+      for (const key of KEY_INPUTS[resource.type] ?? []) {
+        const value = at(resource.inputs, key);
+        if (value !== undefined) {
+          lines.push(`      ${key}: ${JSON.stringify(value)}`);
+        }
       }
     }
+    lines.push("");
   }
-  lines.push("", ...footer);
+  lines.push(...footer);
   const mandatory = report.violations.filter(isMandatory);
   const others = report.violations.filter((v) => !isMandatory(v));
   for (const violation of [...mandatory, ...others]) {
-    const [first, ...rest] = violation.message.split("\n");
-    lines.push(`  [${violation.enforcementLevel}] ${violation.policy}  ${shortUrn(violation.urn)}`);
-    lines.push(`      ${first}`, ...rest.map((line) => `      ${line}`));
+    lines.push(
+      ...block(
+        `[${violation.enforcementLevel}] ${violation.policy}  ${shortUrn(violation.urn)}`,
+        violation.message,
+      ),
+    );
   }
-  lines.push(
-    "",
-    mandatory.length > 0
-      ? `FAILED: ${mandatory.length} mandatory and ${others.length} other policy violations.`
-      : `PASSED: no mandatory policy violations (${others.length} advisory).`,
-  );
+  for (const warning of report.warnings) {
+    lines.push(...block("[warning] program", warning));
+  }
+  lines.push("", verdictLine(summarize(report, options.strict === true)));
   return `${lines.join("\n")}\n`;
+}
+
+/** The summary table of several stacks, columns aligned. */
+export function renderSummaryTable(rows: Summary[]): string {
+  const table = [
+    ["STACK", "RESOURCES", "MANDATORY", "ADVISORY", "WARNINGS", "VERDICT"],
+    ...rows.map((row) =>
+      row.verdict === "ERROR"
+        ? [row.stack, "-", "-", "-", "-", "ERROR"]
+        : [
+            row.stack,
+            String(row.resources),
+            String(row.mandatory),
+            String(row.advisory),
+            String(row.warnings),
+            row.verdict,
+          ],
+    ),
+  ];
+  const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
+  return `${table
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 /** Redacts a resource's wire inputs for display. */

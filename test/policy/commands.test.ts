@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Io } from "../../scripts/lib/cli";
+import { Summary } from "../../scripts/lib/report";
 import { plan } from "../../scripts/plan";
 import { policy } from "../../scripts/policy";
 import { BROKEN_PROD, PROD_STATE_FILE, prodState } from "../fixtures/policy/brokenProd";
@@ -40,24 +41,79 @@ interface JsonReport {
   }[];
   outputs: Record<string, unknown>;
   violations: { policy: string; enforcementLevel: string; urn: string; message: string }[];
+  warnings: string[];
 }
 
+const HINT = "(add --help for usage and examples)\n";
+
+/** The warning the program logs for a stack whose config sets no OPENAI_API_KEY value. */
+const MISSING_SECRET = (stack: string) =>
+  `Key Vault secret "openai-api-key" (env OPENAI_API_KEY) has no value in this stack's config; the app references it, and Azure refuses to create or update the Container App until it exists. Create it with: pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' '<value>' --stack ${stack} && pulumi up --stack ${stack}`;
+
 describe("npm run plan", () => {
-  for (const stack of ["dev", "staging", "prod"]) {
-    it(`passes every mandatory policy of ${stack} with the committed Pulumi.${stack}.yaml`, async () => {
-      // given the committed stack file; when the plan runs with --json
-      const io = capture();
-      const code = await plan(["--stack", stack, "--json"], io, shared);
-      const report = JSON.parse(io.out) as JsonReport;
-      // then no mandatory violation is reported and the exit status is 0
-      assert.deepStrictEqual(
+  it("plans every stack in one run without --stack, each passing its mandatory policies", async () => {
+    // given the committed stack files; when the plan runs with --json and no stack
+    const io = capture();
+    const code = await plan(["--json"], io, shared);
+    const document = JSON.parse(io.out) as { stacks: JsonReport[]; summary: Summary[] };
+    // then each stack is reported with no mandatory violation and its program warning, and the
+    // summary counts them
+    assert.deepStrictEqual(
+      document.stacks.map((report) => [
+        report.stack,
         report.violations.filter((v) => v.enforcementLevel === "mandatory"),
-        [],
-      );
-      assert.strictEqual(code, 0);
-      assert.strictEqual(report.stack, stack);
-    });
-  }
+        report.warnings,
+      ]),
+      ["dev", "prod", "staging"].map((stack) => [stack, [], [MISSING_SECRET(stack)]]),
+    );
+    assert.deepStrictEqual(document.summary, [
+      { stack: "dev", resources: 32, mandatory: 0, advisory: 0, warnings: 1, verdict: "PASSED" },
+      { stack: "prod", resources: 34, mandatory: 0, advisory: 0, warnings: 1, verdict: "PASSED" },
+      {
+        stack: "staging",
+        resources: 32,
+        mandatory: 0,
+        advisory: 3,
+        warnings: 1,
+        verdict: "PASSED",
+      },
+    ]);
+    assert.strictEqual(io.err, "");
+    assert.strictEqual(code, 0);
+  });
+
+  it("fails (exit 1) with --all --strict on the warnings, printing each and a summary table", async () => {
+    // given the committed stack files, each with a program warning (staging also has advisory
+    // violations); when every stack is planned with --strict
+    const io = capture();
+    const code = await plan(["--all", "--strict"], io, shared);
+    // then every warning is printed, each stack fails, and the output ends with the table
+    const lines = io.out.trimEnd().split("\n");
+    assert.deepStrictEqual(
+      lines.filter((line) => line.includes("[warning]") || line.includes("--stack dev &&")),
+      [
+        "  [warning] program",
+        `      ${MISSING_SECRET("dev")}`,
+        "  [warning] program",
+        "  [warning] program",
+      ],
+    );
+    assert.deepStrictEqual(
+      lines.filter((line) => line.startsWith("FAILED")),
+      [
+        "FAILED (--strict): 0 advisory policy violations and 1 warning.",
+        "FAILED (--strict): 0 advisory policy violations and 1 warning.",
+        "FAILED (--strict): 3 advisory policy violations and 1 warning.",
+      ],
+    );
+    assert.deepStrictEqual(lines.slice(-4), [
+      "STACK    RESOURCES  MANDATORY  ADVISORY  WARNINGS  VERDICT",
+      "dev      32         0          0         1         FAILED",
+      "prod     34         0          0         1         FAILED",
+      "staging  32         0          3         1         FAILED",
+    ]);
+    assert.strictEqual(code, 1);
+  });
 
   it("lists what prod would create, with secrets shown as [secret]", async () => {
     // given the prod stack; when the plan runs with --json
@@ -65,7 +121,13 @@ describe("npm run plan", () => {
     await plan(["--stack", "prod", "--json"], io, shared);
     const report = JSON.parse(io.out) as JsonReport;
     // then the document has exactly the contract's keys and lists the server with its inputs
-    assert.deepStrictEqual(Object.keys(report), ["stack", "resources", "outputs", "violations"]);
+    assert.deepStrictEqual(Object.keys(report), [
+      "stack",
+      "resources",
+      "outputs",
+      "violations",
+      "warnings",
+    ]);
     const server = report.resources.find((r) => r.type === "azure-native:dbforpostgresql:Server");
     assert.deepStrictEqual(
       server && {
@@ -84,20 +146,23 @@ describe("npm run plan", () => {
     );
   });
 
-  it("prints a readable report that ends with the verdict", async () => {
+  it("prints a readable report that ends with the warnings and the verdict", async () => {
     // given the prod stack; when the plan runs without --json
     const io = capture();
     const code = await plan(["--stack", "prod"], io, shared);
-    // then the report names the stack file and ends with PASSED
+    // then the report names the stack file and ends with the warning and PASSED
     assert.strictEqual(code, 0);
     assert.strictEqual(
       io.out.split("\n")[0],
       "Plan for stack prod (Pulumi.prod.yaml; preview under mocks, no cloud access): 34 resources",
     );
-    assert.strictEqual(
-      io.out.trimEnd().split("\n").pop(),
-      "PASSED: no mandatory policy violations (0 advisory).",
-    );
+    assert.deepStrictEqual(io.out.trimEnd().split("\n").slice(-5), [
+      "Policy pack chatbot-platform@0.1.0 with policy/config/prod.json: 0 violations",
+      "  [warning] program",
+      `      ${MISSING_SECRET("prod")}`,
+      "",
+      "PASSED: no mandatory policy violations (0 advisory, 1 warning).",
+    ]);
   });
 
   it("fails (exit 1) when a stack file breaks a mandatory prod policy", async () => {
@@ -138,16 +203,29 @@ describe("npm run plan", () => {
     );
   });
 
-  it("fails with exit 2 when neither --stack nor --config-file is given", async () => {
+  it("fails with exit 2 when --policy-config is given for every stack", async () => {
     const io = capture();
-    assert.strictEqual(await plan(["--json"], io, shared), 2);
-    assert.strictEqual(io.err, "error: --stack <name> or --config-file <path> is required\n");
+    assert.strictEqual(await plan(["--policy-config", "policy/config/dev.json"], io, shared), 2);
+    assert.strictEqual(
+      io.err,
+      "error: --policy-config applies to one stack: add --stack <name> or --config-file <path>\n",
+    );
+  });
+
+  it("fails with exit 2 when the config file is not named Pulumi.<stack>.yaml", async () => {
+    const file = tempFile("stack.yaml", "config: {}\n");
+    const io = capture();
+    assert.strictEqual(await plan(["--config-file", file], io, shared), 2);
+    assert.strictEqual(
+      io.err,
+      `error: --config-file must name a file Pulumi.<stack>.yaml (the stack is named by it), got ${file}\n`,
+    );
   });
 
   it("fails with exit 2 on an unknown argument", async () => {
     const io = capture();
     assert.strictEqual(await plan(["--stack", "prod", "--fast"], io, shared), 2);
-    assert.strictEqual(io.err, "error: unknown argument --fast\n");
+    assert.strictEqual(io.err, `error: unknown option '--fast'\n${HINT}`);
   });
 });
 
@@ -231,7 +309,7 @@ describe("npm run policy (exported state)", () => {
       "      Container registries must keep the admin user disabled.",
       "      adminUserEnabled is true.",
       "",
-      "FAILED: 1 mandatory and 0 other policy violations.",
+      "FAILED: 1 mandatory and 0 advisory policy violations, 0 warnings.",
     ]);
   });
 
@@ -263,6 +341,34 @@ describe("npm run policy (exported state)", () => {
     assert.strictEqual(
       io.err,
       "error: policy pack configuration is invalid: chatbot-postgres-backup-retention: minRetentionDays: Must be less than or equal to 35\n",
+    );
+  });
+
+  it("fails with exit 2 naming both stacks when the export is of another stack than --stack", async () => {
+    // given the prod export; when it is audited as dev
+    const io = capture();
+    const code = await policy(["--stack", "dev", "--file", PROD_STATE_FILE], io, shared);
+    // then it is refused before any policy runs
+    assert.strictEqual(code, 2);
+    assert.strictEqual(io.out, "");
+    assert.strictEqual(
+      io.err,
+      `error: ${PROD_STATE_FILE} is an export of stack prod (urn:pulumi:prod::chatbot-platform::pulumi:pulumi:Stack::chatbot-platform-prod), not of --stack dev: it would be judged by policy/config/dev.json; run with --stack prod\n`,
+    );
+  });
+
+  it("fails with exit 2 when the export's environment tags name another stack than --stack", async () => {
+    // given the prod export renamed to stack dev, its resources still tagged environment prod
+    const text = JSON.stringify(prodState()).replaceAll("urn:pulumi:prod::", "urn:pulumi:dev::");
+    const file = tempFile("state.json", text);
+    // when it is audited as dev
+    const io = capture();
+    const code = await policy(["--stack", "dev", "--file", file], io, shared);
+    // then the environment tag refuses it
+    assert.strictEqual(code, 2);
+    assert.strictEqual(
+      io.err,
+      `error: ${file} is an export of environment prod (tag environment on urn:pulumi:dev::chatbot-platform::chatbot:platform:ChatbotPlatform$azure-native:resources:ResourceGroup::chatbot-rg), not of --stack dev: it would be judged by policy/config/dev.json; run with --stack prod\n`,
     );
   });
 });

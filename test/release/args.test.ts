@@ -1,8 +1,10 @@
-// The release command line: every command and option, every usage error, --help.
+// The release command line: every command and option, every usage error, and the options each
+// command's --help lists.
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { USAGE, parseArgs, parseDuration, parseSteps, wantsHelp } from "../../release/args";
+import { parseArgs, parseDuration, parseSteps, RELEASE_COMMANDS } from "../../release/args";
 import { ReleaseConfigError } from "../../release/state";
+import { runCli } from "../../scripts/cli/program";
 
 const DIGEST = `chatbotregistry.azurecr.io/chatbot-api@sha256:${"a".repeat(64)}`;
 
@@ -188,9 +190,8 @@ describe("release command line: commands", () => {
     );
   });
 
-  it("accepts exactly the options the usage text lists for each command", () => {
-    // given: the options each command's synopsis lines name (all take --stack), and a valid value
-    // for every option
+  it("accepts exactly the options each command's --help lists", async () => {
+    // given: a valid value for every option of any command
     const values: Record<string, string> = {
       "--stack": "staging",
       "--version": "1.5.0",
@@ -201,79 +202,80 @@ describe("release command line: commands", () => {
       "--pause": "1m",
       "--wait-for-lock": "5m",
     };
-    const lines = USAGE.split("\n");
-    const synopsis = lines.slice(1, lines.indexOf(""));
-    const listed = (command: string): string[] => {
-      const flags = new Set(["--stack"]);
-      for (const line of synopsis) {
-        const firstFlag = line.search(/--[a-z]/);
-        const head = firstFlag < 0 ? line : line.slice(0, firstFlag);
-        if (new RegExp(`\\b${command}\\b`).test(head)) {
-          for (const flag of line.match(/--[a-z][a-z-]*/g) ?? []) {
-            flags.add(flag);
-          }
-        }
-      }
-      return [...flags];
+    const listed = async (command: string): Promise<string[]> => {
+      let help = "";
+      await runCli(["release", command, "--help"], {
+        stdout: (text) => (help += text),
+        stderr: () => undefined,
+      });
+      const options = help.slice(help.indexOf("Options:"), help.indexOf("Exit codes:"));
+      return (options.match(/^ {2}(--[a-z-]+)/gm) ?? []).map((flag) => flag.trim());
     };
 
-    for (const command of ["status", "deploy", "promote", "rollback"]) {
+    for (const command of RELEASE_COMMANDS) {
       // when: every listed option is given
-      const options = listed(command);
+      const options = await listed(command);
       const parsed = parseArgs([command, ...options.flatMap((flag) => [flag, values[flag]])]);
 
       // then: it parses, and every other option is refused
       assert.equal(parsed.command.kind, command);
       for (const flag of Object.keys(values).filter((item) => !options.includes(item))) {
-        refuses(
-          [command, "--stack", "staging", flag, values[flag]],
-          `unknown option ${flag} for ${command}`,
-        );
+        refuses([command, "--stack", "staging", flag, values[flag]], `unknown option '${flag}'`);
       }
     }
-    assert.deepEqual(listed("status"), ["--stack"]);
-    assert.deepEqual(listed("rollback"), ["--stack", "--wait-for-lock"]);
+    assert.deepEqual(await listed("status"), ["--stack"]);
+    assert.deepEqual(await listed("rollback"), ["--stack", "--wait-for-lock"]);
+    assert.deepEqual(await listed("deploy"), [
+      "--stack",
+      "--version",
+      "--image",
+      "--slot",
+      "--smoke-paths",
+      "--wait-for-lock",
+    ]);
+    assert.deepEqual(await listed("promote"), [
+      "--stack",
+      "--steps",
+      "--pause",
+      "--smoke-paths",
+      "--wait-for-lock",
+    ]);
   });
 });
 
 describe("release command line: usage errors", () => {
-  it("fails when the command is missing or unknown", () => {
-    refuses([], "unknown command (none); expected status, deploy, promote or rollback");
-    refuses(
-      ["deplo", "--stack", "dev"],
-      "unknown command deplo; expected status, deploy, promote or rollback",
-    );
-    refuses(
-      ["--stack", "dev", "status"],
-      "unknown command --stack; expected status, deploy, promote or rollback",
-    );
+  it("fails when the command is missing or unknown, suggesting the closest", () => {
+    refuses([], "expected a command: status, deploy, promote, rollback");
+    refuses(["deplo", "--stack", "dev"], "unknown command 'deplo'\n(Did you mean deploy?)");
+    refuses(["--stack", "dev", "status"], "unknown option '--stack'");
   });
 
   it("fails when an option is not one of the command's or has no leading --", () => {
+    refuses(["status", "--stack", "dev", "--version", "1.0"], "unknown option '--version'");
+    refuses(["rollback", "--stack", "dev", "--slot", "blue"], "unknown option '--slot'");
     refuses(
-      ["status", "--stack", "dev", "--version", "1.0"],
-      "unknown option --version for status",
+      ["status", "stack", "dev"],
+      "too many arguments for 'status'. Expected 0 arguments but got 2.",
     );
-    refuses(["rollback", "--stack", "dev", "--slot", "blue"], "unknown option --slot for rollback");
-    refuses(["status", "stack", "dev"], "unknown option stack for status");
-    refuses(["status", "-s", "dev"], "unknown option -s for status");
+    refuses(["status", "-s", "dev"], "unknown option '-s'");
   });
 
   it("fails when an option has no value", () => {
-    refuses(["status", "--stack"], "option --stack needs a value");
+    refuses(["status", "--stack"], "option '--stack <name>' argument missing");
     refuses(
       ["deploy", "--stack", "dev", "--version", "--image", "acr.io/api:1"],
-      "option --version needs a value",
+      "option '--version <version>' argument '--image' is invalid. A value is needed, not the option --image.",
     );
   });
 
-  it("fails when the stack is missing or not one of the project's", () => {
+  it("fails when the stack is missing or not one of the repository's", () => {
     const message = (got: string) =>
-      `\`--stack\` must be one of dev, staging, prod (optionally <org>/<stack>), got ${got}`;
+      `\`--stack\` must be one of dev, prod, staging (a Pulumi.<stack>.yaml in this repository; optionally <org>/<stack>), got ${got}`;
     refuses(["status"], message("(none)"));
     refuses(["status", "--stack", "production"], message("production"));
     refuses(["rollback", "--stack", "acme/qa"], message("acme/qa"));
     refuses(["status", "--stack", "prod/"], message("prod/"));
+    refuses(["status", "--stack", "a/b/c/prod"], message("a/b/c/prod"));
   });
 
   it("fails when the deploy version is missing or malformed", () => {
@@ -369,26 +371,12 @@ describe("release command line: steps and durations", () => {
   });
 });
 
-describe("release command line: help", () => {
-  it("detects --help or -h anywhere on the command line", () => {
-    assert.equal(wantsHelp(["--help"]), true);
-    assert.equal(wantsHelp(["-h"]), true);
-    assert.equal(wantsHelp(["deploy", "--stack", "prod", "--help"]), true);
-    assert.equal(wantsHelp(["promote", "-h", "--stack", "prod"]), true);
-  });
-
-  it("does not treat other arguments as a request for help", () => {
-    assert.equal(wantsHelp([]), false);
-    assert.equal(wantsHelp(["status", "--stack", "prod"]), false);
-    assert.equal(wantsHelp(["help"]), false);
-    assert.equal(wantsHelp(["--helpful", "-hh"]), false);
-  });
-
+describe("release command line: command names", () => {
   it("fails with a usage error on a command named like an object property", () => {
     for (const name of ["toString", "constructor", "__proto__"]) {
       assert.throws(() => parseArgs([name, "--stack", "dev"]), {
         name: "ReleaseConfigError",
-        message: `unknown command ${name}; expected status, deploy, promote or rollback`,
+        message: `unknown command '${name}'`,
       });
     }
   });

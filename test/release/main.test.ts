@@ -2,8 +2,14 @@
 // subscription output, wiring to the engine, and SIGINT/SIGTERM.
 import * as assert from "node:assert/strict";
 import * as os from "node:os";
-import { USAGE } from "../../release/args";
-import { AzurePorts, main, realClock, releaseOwner } from "../../release/main";
+import {
+  AzurePorts,
+  azureSignInProblem,
+  main,
+  missingPulumiCli,
+  realClock,
+  releaseOwner,
+} from "../../release/main";
 import {
   BLUE_REVISION,
   DOMAIN,
@@ -79,8 +85,11 @@ function overrides(world: World | undefined, workspace: MemoryWorkspace) {
 }
 
 describe("release main: help and usage", () => {
-  it("prints the usage and exits 0 for --help or -h, without opening the stack", async () => {
-    for (const argv of [["--help"], ["deploy", "--stack", "prod", "-h"]]) {
+  it("prints the help and exits 0 for --help or -h, without opening the stack", async () => {
+    for (const [argv, usage] of [
+      [["--help"], "Usage: chatbot-platform release [options] [command]"],
+      [["deploy", "--stack", "prod", "-h"], "Usage: chatbot-platform release deploy [options]"],
+    ] as const) {
       // given
       const run = overrides(undefined, new MemoryWorkspace("prod"));
 
@@ -89,12 +98,13 @@ describe("release main: help and usage", () => {
 
       // then
       assert.equal(code, 0);
-      assert.deepEqual([run.report.out, run.report.err], [[USAGE], []]);
+      assert.equal(run.report.out[0], usage);
+      assert.deepEqual(run.report.err, []);
       assert.deepEqual(run.opened, []);
     }
   });
 
-  it("exits 2 with the problem and the usage for a bad command line, without opening the stack", async () => {
+  it("exits 2 with the problem, a suggestion and the way to the help for a bad command line, without opening the stack", async () => {
     // given
     const run = overrides(undefined, new MemoryWorkspace("prod"));
 
@@ -104,8 +114,9 @@ describe("release main: help and usage", () => {
     // then
     assert.equal(code, 2);
     assert.deepEqual(run.report.err, [
-      "error: unknown command deplo; expected status, deploy, promote or rollback",
-      USAGE,
+      "error: unknown command 'deplo'",
+      "(Did you mean deploy?)",
+      "(add --help for usage and examples)",
     ]);
     assert.deepEqual(run.opened, []);
   });
@@ -169,13 +180,18 @@ describe("release main: opening the stack", () => {
     }
   });
 
-  it("exits 3 and names the Pulumi CLI install when the CLI is missing", async () => {
-    // given
+  it("exits 2 and names the Pulumi CLI install when the CLI is missing", async () => {
+    // given: the Automation API's error when `pulumi` is not on PATH
     const run = overrides(undefined, new MemoryWorkspace("prod"));
     const options = {
       ...run.options,
       openWorkspace: async () => {
-        throw new Error("spawn pulumi ENOENT");
+        throw Object.assign(
+          new Error(
+            "code: -2\n stdout: \n stderr: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n err?: Error: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n",
+          ),
+          { name: "CommandError" },
+        );
       },
     };
 
@@ -183,9 +199,9 @@ describe("release main: opening the stack", () => {
     const code = await main(["status", "--stack", "prod"], options);
 
     // then
-    assert.equal(code, 3);
+    assert.equal(code, 2);
     assert.deepEqual(run.report.err, [
-      "error: the Pulumi CLI is needed (https://www.pulumi.com/docs/iac/download-install/): spawn pulumi ENOENT",
+      "error: the Pulumi CLI is not installed or not on PATH (spawn pulumi ENOENT): install it (https://www.pulumi.com/docs/iac/download-install/), then pulumi login; nothing changed",
     ]);
   });
 
@@ -206,6 +222,78 @@ describe("release main: opening the stack", () => {
     assert.deepEqual(run.report.err, [
       "error: cannot open stack acme/prod: no stack named 'acme/prod' found",
     ]);
+  });
+});
+
+describe("release main: signing in to Azure", () => {
+  /** `main`'s overrides whose Azure sign-in fails with `error`. */
+  function signInFails(error: Error) {
+    const workspace = new MemoryWorkspace("prod", {
+      release: BLUE_LIVE_GREEN_IDLE,
+      outputs: { ...STACK_OUTPUTS },
+    });
+    const run = overrides(undefined, workspace);
+    const options = {
+      ...run.options,
+      azurePorts: (): AzurePorts => ({
+        azure: undefined as never,
+        telemetry: undefined as never,
+        signIn: async () => {
+          throw error;
+        },
+      }),
+    };
+    return { run, workspace, options };
+  }
+
+  it("exits 2 naming az login and OIDC when DefaultAzureCredential finds no sign-in, before any change", async () => {
+    // given: what DefaultAzureCredential throws on a machine without az login
+    const error = Object.assign(
+      new Error(
+        "ChainedTokenCredential authentication failed.\nCredentialUnavailableError: EnvironmentCredential is unavailable.\nCredentialUnavailableError: AzureCliCredential: Azure CLI could not be found.",
+      ),
+      { name: "AggregateAuthenticationError" },
+    );
+    const { run, workspace, options } = signInFails(error);
+
+    // when
+    const code = await main(["rollback", "--stack", "prod"], options);
+
+    // then
+    assert.equal(code, 2);
+    assert.deepEqual(run.report.err, [
+      "error: not signed in to Azure (AggregateAuthenticationError: ChainedTokenCredential authentication failed. CredentialUnavailableError: AzureCliCredential: Azure CLI could not be found.): run az login (and az account set --subscription <id>), or in CI sign in by OIDC (azure/login with client-id, tenant-id and subscription-id, or ARM_CLIENT_ID, ARM_TENANT_ID and ARM_USE_OIDC=true); nothing changed",
+    ]);
+    assert.deepEqual(workspace.calls, []);
+  });
+
+  it("names az login for a CredentialUnavailableError or an AuthenticationError, and for no other error", () => {
+    for (const name of ["CredentialUnavailableError", "AuthenticationError"]) {
+      const error = Object.assign(new Error("AzureCliCredential: Please run 'az login'."), {
+        name,
+      });
+      assert.equal(
+        azureSignInProblem(error),
+        `error: not signed in to Azure (${name}: AzureCliCredential: Please run 'az login'.): run az login (and az account set --subscription <id>), or in CI sign in by OIDC (azure/login with client-id, tenant-id and subscription-id, or ARM_CLIENT_ID, ARM_TENANT_ID and ARM_USE_OIDC=true); nothing changed`,
+      );
+    }
+    assert.equal(azureSignInProblem(new Error("socket hang up")), undefined);
+    assert.equal(missingPulumiCli(new Error("no stack named 'prod' found")), undefined);
+  });
+
+  it("exits 4 when signing in fails for another reason, before any change", async () => {
+    // given
+    const { run, workspace, options } = signInFails(new Error("socket hang up"));
+
+    // when
+    const code = await main(["status", "--stack", "prod"], options);
+
+    // then
+    assert.equal(code, 4);
+    assert.deepEqual(run.report.err, [
+      "error: cannot sign in to Azure: socket hang up; nothing changed",
+    ]);
+    assert.deepEqual(workspace.calls, []);
   });
 });
 
