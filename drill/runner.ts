@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
-import { loadStackConfig } from "../lib/simulate";
+import { loadStackConfig } from "../simulator/simulate";
 import { parseArgs } from "../release/args";
 import { ArmContainerApps, AzureCredential, LogsTelemetry } from "../release/azure";
 import { runRelease } from "../release/orchestrator";
@@ -58,7 +58,7 @@ export function modelHttpChecker(model: AzureModel): HttpChecker {
   };
 }
 
-/** `SUBSCRIPTION` of the mock runtime (`lib/simulate.ts`) and of the model. */
+/** `SUBSCRIPTION` of the mock runtime (`simulator/simulate.ts`) and of the model. */
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
 interface Run {

@@ -1,6 +1,6 @@
 /**
  * The drill's Pulumi stack: a stack file held in memory and a `pulumi up` that evaluates the real
- * program under Pulumi's mock runtime (`lib/simulate.ts`) and applies its Container App to the
+ * program under Pulumi's mock runtime (`simulator/simulate.ts`) and applies its Container App to the
  * model of Azure the way the azure-native provider does: one PUT of the whole resource through the
  * ARM API. The program's own invoke of the deployed app (the release guard) is answered by the
  * model too, so a refused `up` changes nothing, as on real Azure.
@@ -8,7 +8,7 @@
 import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
 import type { ContainerApp } from "@azure/arm-appcontainers";
 import { PROJECT } from "../lib/config";
-import { invokeError, simulateStack, SimulationResult, StackConfig } from "../lib/simulate";
+import { invokeError, simulateStack, SimulationResult, StackConfig } from "../simulator/simulate";
 import { ReleaseWorkspace } from "../release/ports";
 import { GATES_CONFIG_KEY, RELEASE_CONFIG_KEY, ReleaseState } from "../release/state";
 

@@ -3,7 +3,7 @@
  * times as "the program's evaluation". usage: evaluate.ts <stack>
  */
 import * as path from "path";
-import { loadStackConfig, simulateStack } from "../lib/simulate";
+import { loadStackConfig, simulateStack } from "../simulator/simulate";
 
 /** Runs the program for `stack`; returns how many resources it registered. */
 export async function evaluate(stack: string): Promise<number> {

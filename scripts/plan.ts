@@ -33,7 +33,7 @@ import {
 } from "./lib/gateCommand";
 import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource, renderSummaryTable, renderText, Summary, summarize } from "./lib/report";
-import { fromSimulation } from "./lib/simulation";
+import { fromSimulation } from "../simulator/gateResources";
 import { redact, secret } from "./lib/wire";
 import { parseStackName, repositoryStacks, StackNameError } from "./cli/stacks";
 import { runCli, CliOverrides } from "./cli/program";
@@ -125,7 +125,7 @@ async function planAll(
   options: PlanOptions,
   server: Promise<PolicyPackServer>,
 ): Promise<Planned[]> {
-  const { loadStackConfig, simulateStack } = await import("../lib/simulate");
+  const { loadStackConfig, simulateStack } = await import("../simulator/simulate");
   let gates: Promise<unknown> = Promise.resolve();
   const planned: Promise<Planned>[] = [];
   for (const target of list) {

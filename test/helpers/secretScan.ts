@@ -3,7 +3,7 @@
  * registered resource's inputs and outputs (as serialized for the engine, so a Pulumi secret is a
  * secret signature object and is skipped), the stack outputs and the warnings the program logged.
  */
-import { isSecretValue, MOCK_SECRETS, SimulationResult } from "../../lib/simulate";
+import { isSecretValue, MOCK_SECRETS, SimulationResult } from "../../simulator/simulate";
 
 /** A secret-looking value found in plain text. */
 export interface PlaintextSecret {

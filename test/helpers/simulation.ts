@@ -10,7 +10,7 @@ import {
   SimulationResult,
   simulateStack,
   StackConfig,
-} from "../../lib/simulate";
+} from "../../simulator/simulate";
 import { PROJECT } from "../../lib/config";
 import { DeployedApp } from "../../lib/guard";
 import { candidateSuffix, templateFingerprint } from "../../lib/release";

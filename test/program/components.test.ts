@@ -12,7 +12,7 @@ import {
   PostgresArgs,
   PrivateNetwork,
 } from "../../components";
-import { isSecretValue, SimulationResult } from "../../lib/simulate";
+import { isSecretValue, SimulationResult } from "../../simulator/simulate";
 import { findResource, inventory, runComponent, urnsOf } from "../helpers/simulation";
 
 const TAGS = { environment: "test", service: "chatbot-api", owner: "platform-team" };

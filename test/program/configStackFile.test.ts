@@ -19,7 +19,7 @@ import {
   hasAvailabilityZones,
   POSTGRES_FLEXIBLE_REGIONS,
 } from "../../lib/regions";
-import { loadStackConfig } from "../../lib/simulate";
+import { loadStackConfig } from "../../simulator/simulate";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const RELEASE = `  chatbot-platform:release:

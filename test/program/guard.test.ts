@@ -13,7 +13,7 @@ import {
   ReleaseBehindError,
 } from "../../lib/guard";
 import { parseSuffix, Release, SlotRelease } from "../../lib/release";
-import { invokeError, simulateStack } from "../../lib/simulate";
+import { invokeError, simulateStack } from "../../simulator/simulate";
 import {
   appTemplate,
   appTraffic,

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { isSecretValue, SimulationResult, simulateStack } from "../../lib/simulate";
+import { isSecretValue, SimulationResult, simulateStack } from "../../simulator/simulate";
 import { MOCK_SECRET_VALUES, plaintextSecrets } from "../helpers/secretScan";
 import { runComponent, runStack } from "../helpers/simulation";
 

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { stackConfigJsonSchema } from "../../lib/config";
 import { GENERATION_TAG } from "../../lib/guard";
-import { SimulatedResource, SimulationResult } from "../../lib/simulate";
+import { SimulatedResource, SimulationResult } from "../../simulator/simulate";
 import {
   appTemplate as template,
   appTraffic as traffic,

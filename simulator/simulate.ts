@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { PROJECT } from "./config";
+import { PROJECT } from "../lib/config";
 
 /** What the SDK sent to the engine for one resource. */
 export interface SimulatedResource {

@@ -1,5 +1,5 @@
 /**
- * Turns the program's mock-runtime simulation (lib/simulate.ts) into gate resources that look like
+ * Turns the program's mock-runtime simulation (simulator/simulate.ts) into gate resources that look like
  * what the engine sends during `pulumi preview`: Analyze gets the inputs exactly as the SDK
  * serialized them (secrets and unknowns intact); AnalyzeStack gets the outputs the mocks returned
  * overlaid with those inputs (so secrets stay marked and preview unknowns stay unknown). Under
@@ -9,10 +9,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { AnalyzerProvider, ROOT_DIR } from "./analyzer";
-import { defaultOptions, GateResource } from "./gate";
-import { durationSeconds, secret } from "./wire";
-import type { SimulatedResource, SimulationResult } from "../../lib/simulate";
+import { AnalyzerProvider, ROOT_DIR } from "../scripts/lib/analyzer";
+import { defaultOptions, GateResource } from "../scripts/lib/gate";
+import { durationSeconds, secret } from "../scripts/lib/wire";
+import type { SimulatedResource, SimulationResult } from "./simulate";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
