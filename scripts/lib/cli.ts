@@ -28,28 +28,3 @@ export const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
-
-/** Parses `--flag value` and `--switch` arguments against the allowed names. */
-export function parseArgs(
-  argv: string[],
-  valued: readonly string[],
-  switches: readonly string[],
-): Record<string, string | boolean> {
-  const result: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s) : [arg];
-    if (valued.includes(flag)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || value.startsWith("--")) {
-        throw new UsageError(`--${flag} needs a value`);
-      }
-      result[flag] = value;
-    } else if (switches.includes(flag) && inline === undefined) {
-      result[flag] = true;
-    } else {
-      throw new UsageError(`unknown argument ${arg}`);
-    }
-  }
-  return result;
-}

@@ -7,7 +7,6 @@ import {
   reconcilePolicyPackConfig,
 } from "../../scripts/lib/policyConfig";
 import { durationSeconds, redact, secret, UNKNOWN } from "../../scripts/lib/wire";
-import { parseArgs, UsageError } from "../../scripts/lib/cli";
 
 const POLICIES: PolicyInfo[] = [
   {
@@ -197,20 +196,5 @@ describe("wire helpers and arguments", () => {
       [0, 45, 600, 5400, 1.5, 0.5],
     );
     assert.throws(() => durationSeconds("10 minutes"), new Error('invalid duration "10 minutes"'));
-  });
-
-  it("parses --flag value, --flag=value and switches", () => {
-    assert.deepStrictEqual(
-      parseArgs(["--stack=prod", "--file", "s.json", "--json"], ["stack", "file"], ["json"]),
-      {
-        stack: "prod",
-        file: "s.json",
-        json: true,
-      },
-    );
-    assert.throws(
-      () => parseArgs(["--stack"], ["stack"], []),
-      new UsageError("--stack needs a value"),
-    );
   });
 });
