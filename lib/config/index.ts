@@ -14,7 +14,9 @@ import { ENVIRONMENT_PROFILES, TIER_SKU_PREFIX } from "../environments";
 import { MAX_REVISION_NAME_LENGTH, resourceNames, revisionName, secretNameFor } from "../naming";
 import { AVAILABILITY_ZONE_REGIONS as ZONES, hasAvailabilityZones } from "../regions";
 import { Release, SLOTS } from "../release";
-import { closest, didYouMean, list, M, PROJECT, SOURCE } from "./messages";
+import { Path, StackFile } from "../stackFile";
+import { closest, didYouMean, list } from "../text";
+import { M, PROJECT, SOURCE } from "./messages";
 import {
   configShape,
   ConfigValues,
@@ -23,7 +25,6 @@ import {
   PROVIDER_NAMESPACES,
 } from "./schema";
 import { releaseSchema, SECRET_NAME_PATTERN } from "./schema";
-import { StackFile } from "./stackFile";
 
 export { imageProblem, MANAGED_SECRETS, PROJECT, SECRET_NAME_PATTERN } from "./schema";
 export { stackConfigJsonSchema } from "./stackFile";
@@ -62,7 +63,6 @@ export interface ParseOptions {
   readonly projectDir?: string;
 }
 
-type Path = readonly (string | number)[];
 type Def = { type: string; shape?: Record<string, z.ZodType> } & Record<string, z.ZodType>;
 
 /** A schema's core definition, through defaults, optionals and pipes. */
@@ -128,7 +128,8 @@ class Problems {
  * every problem; nothing should be registered when it throws.
  */
 export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions = {}) {
-  const file = options.source && new StackFile(options.source.file, options.source.text, raw);
+  const file =
+    options.source && new StackFile(options.source.file, options.source.text, raw, PROJECT);
   const problems = new Problems(file);
   const known = Object.keys(configShape) as (keyof typeof configShape)[];
   for (const key of Object.keys(raw).filter((k) => !(k in configShape))) {
@@ -203,7 +204,11 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
       { appName: names.containerApp, imageBuild: config.imageBuild !== undefined },
       problems,
     );
-  file?.numericVersions().forEach(([at, value]) => problems.add(at, value, M.quoteVersion));
+  for (const at of SLOTS.map((slot) => ["release", slot, "version"])) {
+    const value = file?.scalar(at);
+    if (typeof value === "number" && file?.source(at) !== String(value))
+      problems.add(at, value, M.quoteVersion);
+  }
   const context =
     config.imageBuild &&
     options.projectDir &&

@@ -10,7 +10,8 @@ import { DEFAULT_GATES, GATE_RANGES, GateThresholds } from "../gates";
 import { MAX_NAME_PREFIX_LENGTH, revisionSuffix, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { CONTAINER_APPS_REGIONS, KNOWN_REGIONS, POSTGRES_FLEXIBLE_REGIONS } from "../regions";
 import { MAX_CANARY_PERCENT, Release, SLOTS } from "../release";
-import { didYouMean, list, M, PROJECT } from "./messages";
+import { didYouMean, list } from "../text";
+import { M, PROJECT } from "./messages";
 
 /** Config namespaces of the providers the program uses: their keys may sit in a stack file. */
 export const PROVIDER_NAMESPACES = ["azure-native", "docker", "random", "pulumi"];

@@ -5,7 +5,7 @@
  * Mirrors pulumi/pulumi `pkg/resource/analyzer/config.go`.
  */
 
-import { didYouMean } from "../../lib/config/messages";
+import { didYouMean } from "../../lib/text";
 
 /** The levels @pulumi/policy 1.21 accepts (`EnforcementLevel` in its policy.d.ts). */
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
