@@ -25,7 +25,7 @@ import { verifiedMarker } from "./deploy";
 import { promotionVerdict, triggerReason } from "./gates";
 import { deactivateSuperseded } from "./lifecycle";
 import { EXIT, ExitCode, ReleaseDeps, RequestStats, TrafficWeight, probeNames } from "./ports";
-import { ReleaseState, Slot, otherSlot } from "./state";
+import { ReleaseState, Slot, otherSlot, trafficOf } from "./state";
 import { bestEffort, recordRelease } from "./record";
 import {
   CheckFailed,
@@ -47,22 +47,6 @@ export interface PromoteCommand {
 }
 
 const MINUTE = 60_000;
-
-/** The traffic of a release: `live` gets `100 - canary`, the other slot `canary`, both labelled. */
-export function trafficFor(ctx: ReleaseContext, live: Slot, canary: number): TrafficWeight[] {
-  const entries: TrafficWeight[] = [];
-  for (const slot of ["blue", "green"] as const) {
-    const revisionName = revisionOf(ctx, slot);
-    if (revisionName !== undefined) {
-      entries.push({
-        revisionName,
-        label: slot,
-        weight: slot === live ? 100 - canary : canary,
-      });
-    }
-  }
-  return entries;
-}
 
 /** Consecutive failed telemetry reads a step tolerates (throttling, a transient error). */
 export const TELEMETRY_FAILURE_LIMIT = 3;
@@ -212,7 +196,10 @@ export async function promote(
 
   let generation = release.generation;
   let moved = false;
-  const original = trafficFor(ctx, release.live, release.canaryPercent);
+  // The traffic of the block with `live` getting `100 - canary` and the other slot `canary`.
+  const trafficAt = (live: Slot, canary: number): TrafficWeight[] =>
+    trafficOf(ctx.ref.appName, { ...release, live, canaryPercent: canary });
+  const original = trafficAt(release.live, release.canaryPercent);
   const write = async (traffic: TrafficWeight[], next: ReleaseState) => {
     generation += 1;
     moved = true;
@@ -223,7 +210,7 @@ export async function promote(
     for (const step of command.steps) {
       deps.signal?.throwIfAborted();
       if (step < 100) {
-        const stepTraffic = trafficFor(ctx, release.live, step);
+        const stepTraffic = trafficAt(release.live, step);
         await write(stepTraffic, { ...release, canaryPercent: step });
         const stepStart = deps.clock.now();
         deps.report.info(
@@ -239,7 +226,7 @@ export async function promote(
           stepTraffic,
         );
       } else {
-        await write(trafficFor(ctx, idle, 0), { ...release, live: idle, canaryPercent: 0 });
+        await write(trafficAt(idle, 0), { ...release, live: idle, canaryPercent: 0 });
         deps.report.info(`step 100%: ${idle} (${candidate.version}) is live`);
         await verifyUrl(deps, `production (${idle} live)`, productionUrl(ctx), command.smokePaths);
       }

@@ -8,9 +8,8 @@
  * revision that would not answer: Azure accepts traffic to an inactive revision).
  */
 import { ReleaseContext, revisionOf } from "./context";
-import { trafficFor } from "./promote";
 import { EXIT, ExitCode, ReleaseDeps } from "./ports";
-import { latestSlot, otherSlot } from "./state";
+import { latestSlot, otherSlot, trafficOf } from "./state";
 import { deactivateSuperseded } from "./lifecycle";
 import { bestEffort, recordRelease } from "./record";
 import { Refused, ensureServable, writeTraffic } from "./traffic";
@@ -46,7 +45,12 @@ export async function rollback(ctx: ReleaseContext, deps: ReleaseDeps): Promise<
   }
   await ensureServable(deps, ctx.ref, target);
   const generation = release.generation + 1;
-  await writeTraffic(deps, ctx.ref, trafficFor(ctx, back, 0), generation);
+  await writeTraffic(
+    deps,
+    ctx.ref,
+    trafficOf(ctx.ref.appName, { ...release, live: back, canaryPercent: 0 }),
+    generation,
+  );
   await recordRelease(deps, { ...release, live: back, canaryPercent: 0, generation });
   await bestEffort(deps, "clear the verified marker", () =>
     deps.workspace.writeVerified(undefined),

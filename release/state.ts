@@ -4,8 +4,8 @@
  * change it makes bumps `generation` (the Container App carries the same number as a tag). Pure
  * functions, no Pulumi or Azure calls.
  */
-import { ConfigError, parseRelease } from "../lib/config";
-import { parseGates, GateThresholds } from "../lib/gates";
+import { ConfigError, parseGatesConfig, parseRelease } from "../lib/config";
+import { GateThresholds } from "../lib/gates";
 import { revisionName as programRevisionName, revisionSuffix } from "../lib/naming";
 import {
   MAX_CANARY_PERCENT,
@@ -96,19 +96,16 @@ export function parseReleaseState(raw: unknown): ReleaseState | undefined {
   };
 }
 
-/** The stack's gates: its `releaseGates` overrides over the design's values. */
+/** The stack's gates: its `releaseGates` overrides over the design's values (the program's rules). */
 export function parseGateState(raw: unknown): GateThresholds {
-  const parsed = parseGates(raw);
-  if (parsed.problems.length > 0) {
-    throw new ReleaseConfigError(
-      parsed.problems
-        .map(
-          (problem) => `\`${problem.key}\`: ${JSON.stringify(problem.value)}; ${problem.expected}`,
-        )
-        .join("\n"),
-    );
+  try {
+    return parseGatesConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw new ReleaseConfigError(err.message);
+    }
+    throw err;
   }
-  return parsed.gates;
 }
 
 /** The slot the template describes: `latest`, or the live slot while only one slot exists. */

@@ -13,6 +13,7 @@ import { planSubnets, SubnetPlan } from "../addressing";
 import { ENVIRONMENT_PROFILES, TIER_SKU_PREFIX } from "../environments";
 import { MAX_REVISION_NAME_LENGTH, resourceNames, revisionName, secretNameFor } from "../naming";
 import { AVAILABILITY_ZONE_REGIONS as ZONES, hasAvailabilityZones } from "../regions";
+import { GateThresholds } from "../gates";
 import { Release, SLOTS } from "../release";
 import { Path, StackFile } from "../stackFile";
 import { closest, didYouMean, list } from "../text";
@@ -24,7 +25,7 @@ import {
   MANAGED_SECRETS,
   PROVIDER_NAMESPACES,
 } from "./schema";
-import { releaseSchema, SECRET_NAME_PATTERN } from "./schema";
+import { gatesSchema, releaseSchema, SECRET_NAME_PATTERN } from "./schema";
 
 export { imageProblem, MANAGED_SECRETS, PROJECT, SECRET_NAME_PATTERN } from "./schema";
 export { stackConfigJsonSchema } from "./stackFile";
@@ -336,6 +337,19 @@ export function parseRelease(
   if (result.success) checkRelease(result.data, options, problems);
   else result.error.issues.forEach((issue) => problems.issue("release", issue));
   if (!result.success || problems.list.length > 0) throw new ConfigError(problems.list);
+  return result.data;
+}
+
+/**
+ * Validates a `releaseGates` block on its own (the release command reads it from the stack file),
+ * with the same rules and messages as the program; `undefined` gives the design's values.
+ */
+export function parseGatesConfig(value: unknown): GateThresholds {
+  const problems = new Problems();
+  const result = gatesSchema.safeParse(value, { reportInput: true });
+  if (!result.success)
+    result.error.issues.forEach((issue) => problems.issue("releaseGates", issue));
+  if (!result.success) throw new ConfigError(problems.list);
   return result.data;
 }
 

@@ -140,7 +140,7 @@ export const releaseSchema = z
       "Blue/green state (written by `npm run release`): live, latest, canaryPercent, generation, blue, green.",
   });
 
-const gates = z
+export const gatesSchema = z
   .strictObject(
     Object.fromEntries(
       Object.entries(GATE_RANGES).map(([key, r]) => [
@@ -302,7 +302,7 @@ export const configShape = {
     .default("platform-team")
     .meta({ description: "Value of the `owner` tag on every taggable resource." }),
   release: releaseSchema,
-  releaseGates: gates,
+  releaseGates: gatesSchema,
   app,
   postgres,
   appSecrets: z
