@@ -13,31 +13,30 @@
  * A window with fewer than `minRequests` requests is inconclusive: it never passes.
  */
 import { GateThresholds } from "../lib/gates";
+import {
+  userRequestsFilter,
+  WEIGHTED_FAILED,
+  WEIGHTED_P95,
+  WEIGHTED_REQUESTS,
+} from "../lib/telemetry";
 import { RequestStats, StatsQuery } from "./ports";
 
 const REVISION_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
-const REQUEST_NAME = /^[A-Z]+ \/[A-Za-z0-9/_.-]*$/;
 
 /** The KQL over the workspace's `AppRequests` table for one revision's window. */
 export function gateQuery(query: StatsQuery): string {
   if (!REVISION_NAME.test(query.revisionName)) {
     throw new Error(`not a Container App revision name: ${query.revisionName}`);
   }
-  const bad = query.excludeNames.find((name) => !REQUEST_NAME.test(name));
-  if (bad !== undefined) {
-    throw new Error(`not a request name: ${bad}`);
-  }
+  const users = userRequestsFilter(query.excludeNames);
   const from = new Date(query.fromMs).toISOString();
   const to = new Date(query.toMs).toISOString();
-  const names = query.excludeNames.map((name) => `"${name}"`).join(", ");
   return [
     "AppRequests",
     `| where TimeGenerated >= datetime(${from}) and TimeGenerated < datetime(${to})`,
     `| where AppRoleInstance matches regex "^${query.revisionName}-[0-9a-f]{8,10}-[0-9a-z]{5}$"`,
-    names === ""
-      ? "| where isempty(OperationSyntheticSource)"
-      : `| where isempty(OperationSyntheticSource) and Name !in (${names})`,
-    "| summarize requests = sum(ItemCount), failed = sumif(ItemCount, Success == false), p95 = percentilew(DurationMs, ItemCount, 95)",
+    users,
+    `| summarize requests = ${WEIGHTED_REQUESTS}, failed = ${WEIGHTED_FAILED}, p95 = ${WEIGHTED_P95}`,
   ].join("\n");
 }
 

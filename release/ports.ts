@@ -5,6 +5,7 @@
  */
 import { GateThresholds } from "../lib/gates";
 import { Slot } from "../lib/release";
+import { DEFAULT_PROBE_PATHS, probeNames } from "../lib/telemetry";
 import { ReleaseState } from "./state";
 
 /** Exit codes of `npm run release` (documented in the README). */
@@ -42,6 +43,8 @@ export interface ReleaseWorkspace {
   writeRelease(release: ReleaseState): Promise<void>;
   /** The parsed JSON of `chatbot-platform:releaseGates`, or `undefined`. */
   readGates(): Promise<unknown>;
+  /** `chatbot-platform:environment` (`dev`, `staging`, `prod`), or `undefined`: gate defaults depend on it. */
+  readEnvironment(): Promise<string | undefined>;
   /**
    * `pulumi up` for a deploy: `app` limits it to the Container App (and the image it builds, if
    * any); `stack` is the whole stack, for an app that does not exist yet. Throws
@@ -230,12 +233,10 @@ export interface ReleaseDeps {
   readonly gates?: GateThresholds;
 }
 
-/** The paths a verification requests on a label URL. */
-export const DEFAULT_SMOKE_PATHS: readonly string[] = ["/health", "/ready"];
+/** The paths a verification requests on a label URL (the probe paths the alerts exclude too). */
+export const DEFAULT_SMOKE_PATHS: readonly string[] = DEFAULT_PROBE_PATHS;
 
-/** The request names of those paths in Application Insights: excluded from every gate. */
-export function probeNames(paths: readonly string[]): string[] {
-  return paths.map((path) => `GET ${path}`);
-}
+/** The request names of those paths in Application Insights: excluded from every gate and alert. */
+export { probeNames };
 
 export type { Slot };
