@@ -36,6 +36,12 @@ export interface PlatformOutputs {
   keyVaultName: pulumi.Output<string>;
   keyVaultUri: pulumi.Output<string>;
   postgresHost: pulumi.Output<string>;
+  /** The PostgreSQL server's ARM id and the app's database: the restore drill restores them. */
+  postgresServerId: pulumi.Output<string>;
+  postgresDatabaseName: string;
+  /** The Container Apps environment ("" on AKS) and the app's identity: the restore drill's check job runs there with them. */
+  containerEnvironmentId: pulumi.Output<string>;
+  appIdentityId: pulumi.Output<string>;
   registryLoginServer: pulumi.Output<string>;
   /** Application Insights application id: the release command reads the error budget from it. */
   appInsightsAppId: pulumi.Output<string>;
@@ -302,6 +308,10 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       keyVaultName: vault.vaultName,
       keyVaultUri: vault.vaultUri,
       postgresHost: postgres.host,
+      postgresServerId: postgres.serverId,
+      postgresDatabaseName: config.postgres.databaseName,
+      containerEnvironmentId: environment.environmentId,
+      appIdentityId: identity.identityId,
       registryLoginServer: registry.loginServer,
       appInsightsAppId: environment.appInsightsAppId,
       logAnalyticsWorkspaceId: environment.workspaceCustomerId,

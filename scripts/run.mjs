@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "node_modules", ".cache", "chatbot-build");
-const SOURCES = ["index.ts", "lib", "components", "scripts", "release", "simulator"];
+const SOURCES = ["index.ts", "lib", "components", "scripts", "release", "restore", "simulator"];
 
 function sources(entry) {
   const full = path.join(ROOT, entry);

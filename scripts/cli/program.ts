@@ -17,6 +17,7 @@ import { ROOT_DIR } from "../lib/root";
 import { optionValue } from "./values";
 import type { ServerSource } from "../lib/gateCommand";
 import type { MainOverrides } from "../../release/main";
+import type { RestoreOverrides } from "../../restore/main";
 
 /** The package's bin name. */
 export const CLI_NAME = "chatbot-platform";
@@ -35,6 +36,8 @@ export interface CliOverrides {
   readonly serverSource?: ServerSource;
   /** `release`'s wiring (reporter, workspace, Azure ports, engine dependencies). */
   readonly release?: MainOverrides;
+  /** `restore-drill`'s wiring (reporter, stacks, Azure ports, clock). */
+  readonly restore?: RestoreOverrides;
 }
 
 /** The `Exit codes:` and `Examples:` help sections. */
@@ -277,6 +280,85 @@ export function buildProgram(
           options,
           (text) => io.stdout(text),
           (text) => io.stderr(text),
+        ),
+      );
+    });
+
+  withVersion(program.command("restore-drill"))
+    .summary("restore a stack's PostgreSQL server to a point in time, check it, destroy it")
+    .description(
+      "Restores the stack's PostgreSQL Flexible Server (read from its outputs) to a point in time into a throwaway stack of the restore program (restore/, its own Pulumi project), reports how long the restore took, runs a SQL check with psql from a Container Apps job in the stack's VNet, and destroys and removes the throwaway stack, also after a failure. Needs the Pulumi CLI and pulumi login, and az login (or OIDC in CI).",
+    )
+    .option("--stack <name>", "the platform stack whose server is restored", optionValue)
+    .option(
+      "--restore-time <utc>",
+      "the restore point, ISO 8601 UTC such as 2026-11-29T09:45:00Z (default: 15 minutes ago)",
+      optionValue,
+    )
+    .option(
+      "--check-image <image>",
+      "image with psql for the check (default: docker.io/library/postgres:<server version>-alpine)",
+      optionValue,
+    )
+    .option("--check-query <sql>", "the check's SQL (default: recovery finished, tables readable)")
+    .option(
+      "--keep",
+      "keep the restored server and its stack (a real restore): print how to remove them instead",
+    )
+    .addHelpText(
+      "after",
+      helpSections(
+        [
+          "0  restored, checked and destroyed",
+          "1  the check query failed; the restored server was destroyed",
+          "2  usage error, the Pulumi CLI is missing, or Azure is not signed in",
+          "3  refused before any resource: source not found or not like prod, restore time outside the window",
+          "4  the restore failed, timed out or was interrupted; what it created was destroyed",
+          "5  cleanup failed: the message names the exact commands that finish it",
+        ],
+        [
+          "npm run restore-drill -- --stack staging",
+          "npm run restore-drill -- --stack staging --restore-time 2026-11-29T09:45:00Z",
+          "npm run restore-drill -- --stack prod --restore-time 2026-11-29T09:45:00Z --keep",
+        ],
+      ),
+    )
+    .action(async (options, command: Command) => {
+      const { parseStackName, StackNameError } = await import("./stacks");
+      const { UTC_TIME } = await import("../../components/restoredPostgres");
+      let stack: string;
+      try {
+        stack = parseStackName(options.stack).qualified;
+      } catch (err) {
+        if (err instanceof StackNameError) {
+          command.error(`error: ${err.message}`, { exitCode: EXIT_USAGE, code: "restore.usage" });
+        }
+        throw err;
+      }
+      const restoreTime: string | undefined = options.restoreTime;
+      if (restoreTime !== undefined && (!UTC_TIME.test(restoreTime) || isNaN(Date.parse(restoreTime)))) {
+        command.error(
+          `error: \`--restore-time\` must be an ISO 8601 UTC time such as 2026-11-29T09:45:00Z, got ${restoreTime}`,
+          { exitCode: EXIT_USAGE, code: "restore.usage" },
+        );
+      }
+      if (options.checkQuery !== undefined && options.checkQuery.trim() === "") {
+        command.error("error: `--check-query` must be SQL, got an empty string", {
+          exitCode: EXIT_USAGE,
+          code: "restore.usage",
+        });
+      }
+      const { runRestoreDrillCommand } = await import("../../restore/main");
+      exit(
+        await runRestoreDrillCommand(
+          {
+            stack,
+            restoreTime,
+            checkImage: options.checkImage,
+            checkQuery: options.checkQuery,
+            keep: options.keep === true,
+          },
+          overrides.restore ?? {},
         ),
       );
     });
