@@ -88,8 +88,12 @@ function message(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   // Pulumi's command errors carry the whole CLI output; its first diagnostic lines are enough.
   const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const error = lines.find((line) => /error/i.test(line)) ?? lines[0] ?? text;
-  return error.trim();
+  const error =
+    lines.find((line) => /Code=|Message=/.test(line)) ??
+    lines.find((line) => /error/i.test(line)) ??
+    lines[0] ??
+    text;
+  return error.trim().replace(/^\*\s*/, "");
 }
 
 async function planRestore(options: RestoreDrillOptions, deps: RestoreDeps): Promise<RestorePlan> {
