@@ -29,6 +29,12 @@ export interface ContainerEnvironmentArgs {
    * @default false
    */
   readonly zoneRedundant?: boolean;
+  /**
+   * Create the Container Apps environment. `false` (the AKS target) keeps only Log Analytics and
+   * Application Insights; `environmentId` and `defaultDomain` are then "".
+   * @default true
+   */
+  readonly containerApps?: boolean;
   /** Tags for every child. */
   readonly tags: Record<string, string>;
 }
@@ -83,13 +89,6 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const sharedKey = operationalinsights
-      .getSharedKeysOutput(
-        { resourceGroupName: args.resourceGroupName, workspaceName: workspace.name },
-        { parent: this },
-      )
-      .apply((keys) => keys.primarySharedKey ?? "");
-
     const insights = new applicationinsights.Component(
       `${name}-insights`,
       {
@@ -105,6 +104,27 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
       // Both carry the instrumentation key: Pulumi state and logs keep them encrypted.
       { parent: this, additionalSecretOutputs: [...APP_INSIGHTS_SECRET_OUTPUTS] },
     );
+    this.workspaceId = workspace.id;
+    this.workspaceCustomerId = workspace.customerId;
+    this.appInsightsAppId = insights.appId;
+    this.appInsightsConnectionString = pulumi.secret(insights.connectionString);
+    if (args.containerApps === false) {
+      this.environmentId = pulumi.output("");
+      this.defaultDomain = pulumi.output("");
+      this.registerOutputs({
+        workspaceId: this.workspaceId,
+        workspaceCustomerId: this.workspaceCustomerId,
+        appInsightsAppId: this.appInsightsAppId,
+      });
+      return;
+    }
+
+    const sharedKey = operationalinsights
+      .getSharedKeysOutput(
+        { resourceGroupName: args.resourceGroupName, workspaceName: workspace.name },
+        { parent: this },
+      )
+      .apply((keys) => keys.primarySharedKey ?? "");
 
     const environment = new app.ManagedEnvironment(
       `${name}-env`,
@@ -132,10 +152,6 @@ export class ContainerEnvironment extends pulumi.ComponentResource {
 
     this.environmentId = environment.id;
     this.defaultDomain = environment.defaultDomain;
-    this.workspaceId = workspace.id;
-    this.workspaceCustomerId = workspace.customerId;
-    this.appInsightsAppId = insights.appId;
-    this.appInsightsConnectionString = pulumi.secret(insights.connectionString);
     this.registerOutputs({
       environmentId: this.environmentId,
       defaultDomain: this.defaultDomain,

@@ -18,6 +18,11 @@ export interface PrivateNetworkArgs {
   readonly containerAppsSubnet: string;
   /** PostgreSQL delegated subnet. */
   readonly postgresSubnet: string;
+  /**
+   * Delegate the app subnet to `Microsoft.App/environments`; `false` on AKS, whose nodes use it.
+   * @default true
+   */
+  readonly delegateAppSubnet?: boolean;
   /** Private endpoint subnet. */
   readonly privateEndpointsSubnet: string;
   /** Name of the PostgreSQL private DNS zone; must end in `.postgres.database.azure.com`. */
@@ -68,7 +73,11 @@ export class PrivateNetwork extends pulumi.ComponentResource {
           {
             name: SUBNET_NAMES.containerApps,
             addressPrefix: args.containerAppsSubnet,
-            delegations: [{ name: "container-apps", serviceName: "Microsoft.App/environments" }],
+            // On AKS the nodes live here: a subnet delegated to Container Apps takes no nodes.
+            delegations:
+              args.delegateAppSubnet === false
+                ? []
+                : [{ name: "container-apps", serviceName: "Microsoft.App/environments" }],
           },
           {
             name: SUBNET_NAMES.postgres,

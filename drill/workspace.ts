@@ -21,7 +21,7 @@ class Mutex {
     return next;
   }
 }
-const upMutex = new Mutex();
+export const upMutex = new Mutex();
 
 /** A copy of a stack config. */
 export function copyConfig(config: StackConfig): StackConfig {

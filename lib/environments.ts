@@ -47,9 +47,63 @@ export interface PostgresProfile {
   readonly highAvailability: HighAvailabilityMode;
 }
 
+/** Where the app runs: the same platform around it either way (`chatbot-platform:target`). */
+export const TARGETS = ["containerApps", "aks"] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** One AKS node pool: VM size and node counts (the cluster autoscaler moves between them). */
+export interface NodePoolProfile {
+  readonly vmSize: string;
+  readonly minCount: number;
+  readonly maxCount: number;
+}
+
+/**
+ * AKS sizing for one environment (`target: aks`). The app's pods take the Container App sizes
+ * (`AppProfile`: CPU and memory as requests and limits, min/max replicas on each slot's HPA); the
+ * node pools are sized to hold both slots at their maximum during a release.
+ */
+export interface KubernetesProfile {
+  /** AKS pricing tier: `Free` has no uptime SLA, `Standard` has one (99.95% with zones). */
+  readonly tier: "Free" | "Standard";
+  /** System node pool (CriticalAddonsOnly: CoreDNS, the app routing Istio, the CSI driver). */
+  readonly systemPool: NodePoolProfile;
+  /** User node pool where the app runs. */
+  readonly userPool: NodePoolProfile;
+  /** Spread both pools over availability zones 1-3 (nodes and pods; needs a region with zones). */
+  readonly zones: boolean;
+}
+
+/** Container App sizing for one environment. */
+export interface AppProfile {
+  /** vCPU per replica. */
+  readonly cpu: number;
+  /** Memory per replica, e.g. `2Gi`. */
+  readonly memory: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Concurrent HTTP requests per replica before the autoscaler adds one. */
+  readonly concurrentRequests: number;
+  /** Inactive revisions Azure keeps, so rollback targets survive. */
+  readonly maxInactiveRevisions: number;
+}
+
+/** PostgreSQL Flexible Server sizing and protection for one environment. */
+export interface PostgresProfile {
+  readonly skuName: string;
+  readonly tier: PostgresTier;
+  readonly version: string;
+  readonly storageSizeGB: number;
+  readonly backupRetentionDays: number;
+  readonly geoRedundantBackup: boolean;
+  readonly highAvailability: HighAvailabilityMode;
+}
+
 export interface EnvironmentProfile {
   readonly app: AppProfile;
   readonly postgres: PostgresProfile;
+  /** AKS cluster sizing, used when the stack sets `target: aks`. */
+  readonly kubernetes: KubernetesProfile;
   /**
    * Key Vault denies public network access and is reached through a private endpoint. Every
    * environment is VNet-integrated with a private PostgreSQL server; this adds the vault.
@@ -78,6 +132,12 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
       concurrentRequests: 50,
       maxInactiveRevisions: 5,
     },
+    kubernetes: {
+      tier: "Free",
+      systemPool: { vmSize: "Standard_D2ds_v5", minCount: 1, maxCount: 2 },
+      userPool: { vmSize: "Standard_D2ds_v5", minCount: 1, maxCount: 3 },
+      zones: false,
+    },
     postgres: {
       skuName: "Standard_B1ms",
       tier: "Burstable",
@@ -104,6 +164,12 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
       concurrentRequests: 50,
       maxInactiveRevisions: 10,
     },
+    kubernetes: {
+      tier: "Standard",
+      systemPool: { vmSize: "Standard_D2ds_v5", minCount: 2, maxCount: 3 },
+      userPool: { vmSize: "Standard_D4ds_v5", minCount: 2, maxCount: 5 },
+      zones: false,
+    },
     postgres: {
       skuName: "Standard_D2ds_v5",
       tier: "GeneralPurpose",
@@ -129,6 +195,12 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
       maxReplicas: 10,
       concurrentRequests: 50,
       maxInactiveRevisions: 20,
+    },
+    kubernetes: {
+      tier: "Standard",
+      systemPool: { vmSize: "Standard_D4ds_v5", minCount: 3, maxCount: 5 },
+      userPool: { vmSize: "Standard_D8ds_v5", minCount: 3, maxCount: 12 },
+      zones: true,
     },
     postgres: {
       skuName: "Standard_D4ds_v5",

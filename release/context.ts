@@ -5,7 +5,7 @@
  */
 import { GateThresholds } from "../lib/gates";
 import { REVISION_SEPARATOR } from "../lib/naming";
-import { AppInfo, AppRef, ReleaseDeps } from "./ports";
+import { AppInfo, AppRef, Endpoint, ReleaseDeps } from "./ports";
 import {
   ReleaseState,
   Slot,
@@ -47,11 +47,25 @@ export function shortStackName(stack: string): string {
   return stack.slice(stack.lastIndexOf("/") + 1);
 }
 
-/** `https://<app>---<label>.<domain>` from the app's FQDN `<app>.<domain>`. */
+/**
+ * `https://<app>---<label>.<domain>` from the app's FQDN `<app>.<domain>`; on a target that reaches
+ * a slot by a header (`AppInfo.slotHeader`, AKS), the production URL (`labelEndpoint` adds the header).
+ */
 export function labelUrl(ctx: ReleaseContext, slot: Slot): string {
+  if (ctx.app?.slotHeader !== undefined) {
+    return productionUrl(ctx);
+  }
   const fqdn = ctx.app?.fqdn ?? "";
   const dot = fqdn.indexOf(".");
   return dot < 0 ? "" : `https://${ctx.ref.appName}---${slot}${fqdn.slice(dot)}`;
+}
+
+/** Where a slot's checks go: its label URL, with the slot header on a target that has one. */
+export function labelEndpoint(ctx: ReleaseContext, slot: Slot): Endpoint {
+  const header = ctx.app?.slotHeader;
+  return header === undefined
+    ? { url: labelUrl(ctx, slot) }
+    : { url: labelUrl(ctx, slot), headers: { [header]: slot } };
 }
 
 /** The production URL, `https://<app>.<domain>`. */
@@ -91,7 +105,8 @@ export async function loadContext(
   const release = parseReleaseState(await deps.workspace.readRelease());
   const gates = deps.gates ?? parseGateState(await deps.workspace.readGates());
   const out = await deps.workspace.outputs();
-  const appName = out.containerAppName ?? "";
+  // On AKS the program exports the base name of revision names as `appName` (`release/aks.ts`).
+  const appName = out.containerAppName ?? out.appName ?? "";
   const resourceGroup = out.resourceGroupName ?? "";
   if (appName === "" || resourceGroup === "") {
     throw new StackNotCreated(stack);

@@ -19,7 +19,7 @@ import { parseSuffix } from "../lib/release";
 import {
   ReleaseContext,
   assertTrafficMatches,
-  labelUrl,
+  labelEndpoint,
   loadContext,
   revisionOf,
   shortStackName,
@@ -225,7 +225,7 @@ export async function deploy(
     await verifyUrl(
       deps,
       `${target} (${created})`,
-      labelUrl(verifiedCtx, target),
+      labelEndpoint(verifiedCtx, target),
       command.smokePaths,
     );
   } catch (err) {

@@ -28,13 +28,19 @@ export function gateQuery(query: StatsQuery): string {
   if (!REVISION_NAME.test(query.revisionName)) {
     throw new Error(`not a Container App revision name: ${query.revisionName}`);
   }
+  if (
+    query.instancePattern !== undefined &&
+    !/^\^[A-Za-z0-9[\]{},\-]+\$$/.test(query.instancePattern)
+  ) {
+    throw new Error(`not a replica name pattern: ${query.instancePattern}`);
+  }
   const users = userRequestsFilter(query.excludeNames);
   const from = new Date(query.fromMs).toISOString();
   const to = new Date(query.toMs).toISOString();
   return [
     "AppRequests",
     `| where TimeGenerated >= datetime(${from}) and TimeGenerated < datetime(${to})`,
-    `| where AppRoleInstance matches regex "^${query.revisionName}-[0-9a-f]{8,10}-[0-9a-z]{5}$"`,
+    `| where AppRoleInstance matches regex "${query.instancePattern ?? `^${query.revisionName}-[0-9a-f]{8,10}-[0-9a-z]{5}$`}"`,
     users,
     `| summarize requests = ${WEIGHTED_REQUESTS}, failed = ${WEIGHTED_FAILED}, p95 = ${WEIGHTED_P95}`,
   ].join("\n");

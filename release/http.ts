@@ -7,10 +7,11 @@ export class FetchHttpChecker implements HttpChecker {
     private readonly fetchFn: typeof fetch = fetch,
   ) {}
 
-  async get(url: string): Promise<HttpResult> {
+  async get(url: string, headers: Readonly<Record<string, string>> = {}): Promise<HttpResult> {
     try {
       const response = await this.fetchFn(url, {
         method: "GET",
+        headers,
         redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -93,6 +93,11 @@ export interface AppInfo {
   readonly traffic: readonly TrafficWeight[];
   /** The `chatbot-release-generation` tag. */
   readonly generation?: number;
+  /**
+   * Set when a slot is reached on the production host with this request header (AKS: the
+   * HTTPRoute's `x-chatbot-slot` rule) instead of on its own label host (Container Apps).
+   */
+  readonly slotHeader?: string;
 }
 
 /** What the release reads of a revision. */
@@ -147,6 +152,11 @@ export interface StatsQuery {
   readonly toMs: number;
   /** Request names that are probes, not users (`GET /health`). */
   readonly excludeNames: readonly string[];
+  /**
+   * The `AppRoleInstance` regular expression of the revision's replicas, when they are not named
+   * `<revision>-<hash>-<id>` (AKS: the slot Deployment's pods, `release/aks.ts`).
+   */
+  readonly instancePattern?: string;
 }
 
 /** The Logs query API (`@azure/monitor-query-logs`). */
@@ -164,9 +174,15 @@ export interface HttpResult {
   readonly error?: string;
 }
 
+/** Where a check sends its requests: a base URL and the headers every request carries. */
+export interface Endpoint {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** Sends GET requests. */
 export interface HttpChecker {
-  get(url: string): Promise<HttpResult>;
+  get(url: string, headers?: Readonly<Record<string, string>>): Promise<HttpResult>;
 }
 
 /** Time, injected so tests and the drill never wait for real. */

@@ -4,25 +4,37 @@
  * first request and may time out until it has started: verification keeps trying for
  * `coldStartMs`, bounded.
  */
-import { ReleaseDeps } from "./ports";
+import { Endpoint, ReleaseDeps } from "./ports";
 import { CheckFailed } from "./traffic";
 
 function join(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, "")}${path}`;
 }
 
+function endpointOf(target: string | Endpoint): Endpoint {
+  return typeof target === "string" ? { url: target } : target;
+}
+
+/** `GET <url>`, with the headers the request carries: `GET <url> (x-chatbot-slot: green)`. */
+function describeGet(url: string, headers: Endpoint["headers"]): string {
+  const sent = Object.entries(headers ?? {}).map(([name, value]) => `${name}: ${value}`);
+  return `GET ${url}${sent.length === 0 ? "" : ` (${sent.join(", ")})`}`;
+}
+
 /** One GET per path; returns the failures (`GET <url> -> <why>`), empty when all answered 2xx. */
 export async function healthOnce(
   deps: ReleaseDeps,
-  baseUrl: string,
+  target: string | Endpoint,
   paths: readonly string[],
 ): Promise<string[]> {
+  const { url: baseUrl, headers } = endpointOf(target);
   const failures: string[] = [];
   for (const path of paths) {
     const url = join(baseUrl, path);
-    const result = await deps.http.get(url);
+    const result =
+      headers === undefined ? await deps.http.get(url) : await deps.http.get(url, headers);
     if (!result.ok) {
-      failures.push(`GET ${url} -> ${result.error ?? `HTTP ${result.status}`}`);
+      failures.push(`${describeGet(url, headers)} -> ${result.error ?? `HTTP ${result.status}`}`);
     }
   }
   return failures;
@@ -35,9 +47,10 @@ export async function healthOnce(
 export async function verifyUrl(
   deps: ReleaseDeps,
   what: string,
-  baseUrl: string,
+  target: string | Endpoint,
   paths: readonly string[],
 ): Promise<void> {
+  const { url: baseUrl, headers } = endpointOf(target);
   if (baseUrl === "") {
     throw new CheckFailed(`${what} has no URL (the app reports no ingress FQDN)`);
   }
@@ -46,10 +59,10 @@ export async function verifyUrl(
   let attempts = 0;
   for (;;) {
     attempts++;
-    const failures = await healthOnce(deps, baseUrl, paths);
+    const failures = await healthOnce(deps, endpointOf(target), paths);
     if (failures.length === 0) {
       deps.report.info(
-        `verified ${what}: ${paths.map((path) => `GET ${join(baseUrl, path)}`).join(", ")} answered 2xx`,
+        `verified ${what}: ${paths.map((path) => describeGet(join(baseUrl, path), headers)).join(", ")} answered 2xx`,
       );
       return;
     }

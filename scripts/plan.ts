@@ -50,6 +50,8 @@ export interface PlanOptions {
   policyConfig?: string;
   strict?: boolean;
   json?: boolean;
+  /** Plan as if the stack file set `chatbot-platform:target` to this. */
+  target?: string;
 }
 
 /** One stack to plan. */
@@ -136,6 +138,9 @@ async function planAll(
     let policy;
     try {
       stackConfig = loadStackConfig(configFile, path.join(ROOT_DIR, "Pulumi.yaml"));
+      if (options.target !== undefined) {
+        stackConfig.config[`${PROJECT}:target`] = options.target;
+      }
       const environment = stackConfig.config[ENVIRONMENT_KEY] ?? stack;
       policy = loadPolicyConfig(environment, options.policyConfig, ENVIRONMENT_KEY);
       context.config = stackConfig.config;

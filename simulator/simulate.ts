@@ -84,6 +84,38 @@ const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 const MOCK_TENANT = "11111111-1111-1111-1111-111111111111";
+const MOCK_OIDC_ISSUER_ID = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa";
+/** The AKS kubelet identity's object id the mocks return (it gets AcrPull). */
+export const MOCK_KUBELET_OBJECT_ID = "12121212-1212-1212-1212-121212121212";
+/** The public address the mocks give the AKS gateway. */
+export const MOCK_GATEWAY_ADDRESS = "203.0.113.10";
+
+/** The user kubeconfig AKS returns for an Entra ID cluster (interactive kubelogin login). */
+export function mockKubeconfig(cluster: string, group: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    `- name: ${cluster}`,
+    "  cluster:",
+    `    server: https://${cluster}-dns.hcp.eastus2.azmk8s.io:443`,
+    "    certificate-authority-data: bW9jay1jYQ==",
+    "contexts:",
+    `- name: ${cluster}`,
+    "  context:",
+    `    cluster: ${cluster}`,
+    `    user: clusterUser_${group}_${cluster}`,
+    `current-context: ${cluster}`,
+    "users:",
+    `- name: clusterUser_${group}_${cluster}`,
+    "  user:",
+    "    exec:",
+    "      apiVersion: client.authentication.k8s.io/v1beta1",
+    "      command: kubelogin",
+    "      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]",
+    "",
+  ].join("\n");
+}
 
 /**
  * The secret values the mocks hand out, as Azure and the providers would: what must never appear
@@ -97,6 +129,8 @@ export const MOCK_SECRETS = {
   secondarySharedKey: "mock-secondary-shared-key",
   /** Application Insights instrumentation key (also inside its connection string). */
   instrumentationKey: "55555555-5555-5555-5555-555555555555",
+  /** The SAS signature of a Logic App trigger's callback URL (`listWorkflowTriggerCallbackUrl`). */
+  logicAppSignature: "mock-logic-app-sas-signature",
 } as const;
 
 /** Is this serialized value a Pulumi secret (the engine's secret signature object)? */
@@ -203,6 +237,7 @@ export function loadStackConfig(file: string, projectFile?: string): StackConfig
 }
 
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+const MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster";
 
 /** The Azure resource name an input names, for realistic ids and outputs. */
 function azureName(type: string, inputs: Record<string, unknown>, fallback: string): string {
@@ -265,6 +300,24 @@ function computedOutputs(
         instrumentationKey: MOCK_SECRETS.instrumentationKey,
         connectionString: `InstrumentationKey=${MOCK_SECRETS.instrumentationKey};IngestionEndpoint=https://${location}-0.in.applicationinsights.azure.com/;LiveEndpoint=https://${location}.livediagnostics.monitor.azure.com/;ApplicationId=88888888-8888-8888-8888-888888888888`,
       };
+    case MANAGED_CLUSTER:
+      return {
+        fqdn: `${azure}-dns.hcp.${location}.azmk8s.io`,
+        oidcIssuerProfile: {
+          enabled: true,
+          issuerURL: `https://${location}.oic.prod-aks.azure.com/${MOCK_TENANT}/${MOCK_OIDC_ISSUER_ID}/`,
+        },
+        identityProfile: {
+          kubeletidentity: {
+            clientId: "99999999-9999-9999-9999-999999999999",
+            objectId: MOCK_KUBELET_OBJECT_ID,
+            resourceId: `/subscriptions/${MOCK_SUBSCRIPTION}/resourceGroups/MC_${azure}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${azure}-agentpool`,
+          },
+        },
+      };
+    case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+      // The address the AKS-managed gateway's load balancer gets (documentation range).
+      return { status: { addresses: [{ type: "IPAddress", value: MOCK_GATEWAY_ADDRESS }] } };
     case "random:index/randomString:RandomString":
       return { result: "a1b2c3".slice(0, Number(inputs.length ?? 6)) };
     case "random:index/randomPassword:RandomPassword":
@@ -313,6 +366,11 @@ export const azureMocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const azure = azureName(args.type, args.inputs, args.name);
     const id = mockId(args.type, args.name, args.inputs, azure);
+    if (args.type === MANAGED_CLUSTER && pulumi.runtime.isDryRun()) {
+      // A preview of a new stack: the cluster is being created, its id is not known yet (what
+      // defers the credentials invoke that depends on it).
+      return { id: undefined, state: { ...args.inputs, name: azure } };
+    }
     return {
       id,
       state: { ...args.inputs, name: azure, ...computedOutputs(args.type, args.name, args.inputs) },
@@ -333,10 +391,23 @@ export const azureMocks: pulumi.runtime.Mocks = {
         throw invokeError(
           `ResourceNotFound: The Resource 'Microsoft.App/containerApps/${String(args.inputs.containerAppName)}' under resource group '${String(args.inputs.resourceGroupName)}' was not found.`,
         );
+      case "azure-native:containerservice:listManagedClusterUserCredentials": {
+        const kubeconfig = mockKubeconfig(
+          String(args.inputs.resourceName),
+          String(args.inputs.resourceGroupName),
+        );
+        return {
+          kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }],
+        };
+      }
       case "azure-native:operationalinsights:getSharedKeys":
         return {
           primarySharedKey: MOCK_SECRETS.primarySharedKey,
           secondarySharedKey: MOCK_SECRETS.secondarySharedKey,
+        };
+      case "azure-native:logic:listWorkflowTriggerCallbackUrl":
+        return {
+          value: `https://prod-00.eastus2.logic.azure.com:443/workflows/${String(args.inputs.workflowName)}/triggers/${String(args.inputs.triggerName)}/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2F${String(args.inputs.triggerName)}%2Frun&sv=1.0&sig=${MOCK_SECRETS.logicAppSignature}`,
         };
       default:
         throw new Error(`the offline mocks do not implement the invoke ${args.token}`);

@@ -35,7 +35,13 @@ const LOGS_PATH = /^\/v1\/workspaces\/([^/]+)\/query$/i;
  * CN 127.0.0.1 and SAN IP 127.0.0.1 + DNS localhost; clients trust it through `ca`.
  */
 export async function startModelServer(model: AzureModel): Promise<ModelServer> {
-  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+  const pems = await modelCertificate();
+  return listen(pems, (req, res, id) => handle(model, req, res, id));
+}
+
+/** The model servers' self-signed certificate for 127.0.0.1 (see `startModelServer`). */
+export function modelCertificate(): Promise<{ private: string; cert: string }> {
+  return generate([{ name: "commonName", value: "127.0.0.1" }], {
     keyType: "ec",
     curve: "P-256",
     algorithm: "sha256",
@@ -52,10 +58,20 @@ export async function startModelServer(model: AzureModel): Promise<ModelServer> 
       },
     ],
   });
+}
+
+/**
+ * An HTTPS server on 127.0.0.1 (random port) with `pems`, each request given to `handler` with a
+ * sequence number; `close` ends open connections too.
+ */
+export async function listen(
+  pems: { private: string; cert: string },
+  handler: (req: IncomingMessage, res: ServerResponse, id: number) => Promise<void>,
+): Promise<ModelServer> {
   const sockets = new Set<Socket>();
   let requestId = 0;
   const server = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-    handle(model, req, res, ++requestId).catch((err: unknown) => {
+    handler(req, res, ++requestId).catch((err: unknown) => {
       if (!res.headersSent) {
         send(res, 500, { error: { code: "InternalServerError", message: String(err) } }, requestId);
       }

@@ -53,13 +53,19 @@ export interface GateResult {
 const ISO_MS = "(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z)";
 /** Any valid revision name: <app>--<suffix>, lower case alphanumerics and single dashes. */
 const REVISION = "[a-z](?:[a-z0-9]|-(?!-))*--[a-z0-9](?:(?:[a-z0-9]|-(?!-))*[a-z0-9])?";
+/**
+ * On AKS, a slot Deployment's pods (`release/aks.ts` podNamePattern): `<deployment>-<pod-template-hash>-<5>`
+ * in Kubernetes' name alphabet (k8s.io/apimachinery/pkg/util/rand).
+ */
+const AKS_NAME_CHARS = "\\[bcdfghjklmnpqrstvwxz2456789\\]";
+const AKS_PODS = `\\^(chatbot-api-(?:blue|green))-${AKS_NAME_CHARS}\\{1,10\\}-${AKS_NAME_CHARS}\\{5\\}\\$`;
 const GATE_LINES: readonly RegExp[] = [
   /^AppRequests$/,
   new RegExp(
     `^\\| where TimeGenerated >= datetime\\(${ISO_MS}\\) and TimeGenerated < datetime\\(${ISO_MS}\\)$`,
   ),
   new RegExp(
-    `^\\| where AppRoleInstance matches regex "(\\^(${REVISION})-\\[0-9a-f\\]\\{8,10\\}-\\[0-9a-z\\]\\{5\\}\\$)"$`,
+    `^\\| where AppRoleInstance matches regex "(\\^(${REVISION})-\\[0-9a-f\\]\\{8,10\\}-\\[0-9a-z\\]\\{5\\}\\$|${AKS_PODS})"$`,
   ),
   /^\| where isempty\(OperationSyntheticSource\)(?: and Name !in \(("[^"\\]*"(?:, "[^"\\]*")*)\))?$/,
   /^\| summarize requests = sum\(ItemCount\), failed = sumif\(ItemCount, Success == false\), p95 = percentilew\(DurationMs, ItemCount, 95\)$/,
@@ -82,8 +88,8 @@ export function parseGateQuery(query: string): GateQuery {
     return match;
   });
   const [, window, role, names] = matches;
-  const revisionName = role[2];
-  if (revisionName.length > 54) {
+  const revisionName = role[2] ?? role[3];
+  if (role[2] !== undefined && revisionName.length > 54) {
     throw badQuery(`revision name ${revisionName} is longer than 54 characters`);
   }
   return {

@@ -226,6 +226,7 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     releaseGates: gates,
     imageBuild,
     network,
+    target,
   } = config as ConfigValues;
   const tags: Readonly<Record<string, string>> = { environment, service: "chatbot-api", owner };
   const subnets = planSubnets(network.addressSpace) as SubnetPlan;
@@ -237,6 +238,7 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     project: PROJECT,
     stack,
     environment,
+    target,
     profile,
     location,
     namePrefix,

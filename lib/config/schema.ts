@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { planSubnets } from "../addressing";
-import { ENVIRONMENTS, HIGH_AVAILABILITY_MODES, POSTGRES_TIERS } from "../environments";
+import { ENVIRONMENTS, HIGH_AVAILABILITY_MODES, POSTGRES_TIERS, TARGETS } from "../environments";
 import { DEFAULT_GATES, GATE_RANGES, GateThresholds } from "../gates";
 import { MAX_NAME_PREFIX_LENGTH, revisionSuffix, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { CONTAINER_APPS_REGIONS, KNOWN_REGIONS, POSTGRES_FLEXIBLE_REGIONS } from "../regions";
@@ -301,6 +301,12 @@ export const configShape = {
   )
     .default("platform-team")
     .meta({ description: "Value of the `owner` tag on every taggable resource." }),
+  target: oneOf(TARGETS)
+    .default("containerApps")
+    .meta({
+      description:
+        "Where the app runs: `containerApps` (Azure Container Apps) or `aks` (Azure Kubernetes Service, Gateway API blue/green).",
+    }),
   release: releaseSchema,
   releaseGates: gatesSchema,
   app,

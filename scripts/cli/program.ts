@@ -149,6 +149,12 @@ export function buildProgram(
       optionValue,
     )
     .option("--strict", "fail (exit 1) on any warning or advisory violation too")
+    .addOption(
+      new Option(
+        "--target <target>",
+        "plan as if the stack file set chatbot-platform:target (aks gates the Kubernetes objects)",
+      ).choices(["containerApps", "aks"]),
+    )
     .option("--json", "print only JSON on stdout (errors go to stderr)")
     .addHelpText(
       "after",
@@ -336,7 +342,10 @@ export function buildProgram(
         throw err;
       }
       const restoreTime: string | undefined = options.restoreTime;
-      if (restoreTime !== undefined && (!UTC_TIME.test(restoreTime) || isNaN(Date.parse(restoreTime)))) {
+      if (
+        restoreTime !== undefined &&
+        (!UTC_TIME.test(restoreTime) || isNaN(Date.parse(restoreTime)))
+      ) {
         command.error(
           `error: \`--restore-time\` must be an ISO 8601 UTC time such as 2026-11-29T09:45:00Z, got ${restoreTime}`,
           { exitCode: EXIT_USAGE, code: "restore.usage" },
