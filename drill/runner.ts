@@ -15,6 +15,21 @@ import { ReleaseConfigError, parseReleaseState } from "../release/state";
 import { AzureModel, ManualClock, modelClientOptions, startModelServer } from "./model";
 import { FaultSpec, Scenario, ScenarioStep, durationMs } from "./scenario";
 import { DrillWorkspace, UpRefused, copyConfig, setConfigPath } from "./workspace";
+import { AksDrillWorkspace } from "./aksWorkspace";
+import { startAksTarget } from "./aksTarget";
+import type { FaultInjector } from "./model";
+import type { KubeModel } from "./model/kube";
+import type { ContainerAppPort, TelemetryPort } from "../release/ports";
+
+/** Where a scenario runs: Container Apps (ARM model) or AKS (cluster model). */
+export type DrillTarget = "containerApps" | "aks";
+/** The built-in scenarios that run for `aks` too (ids suffixed `@aks`). */
+export const AKS_SCENARIOS: readonly string[] = [
+  "config-change-without-version",
+  "exception-mid-canary",
+  "error-rate-trigger",
+  "rollback-to-inactive-revision",
+];
 
 /** The repository root, where the committed stack files are. */
 export const ROOT = path.resolve(__dirname, "..");
@@ -67,10 +82,12 @@ interface Run {
   readonly clock: ManualClock;
   readonly engineClock: Clock;
   readonly pending: (() => Promise<void>)[];
-  readonly stacks: Map<string, DrillWorkspace>;
+  readonly stacks: Map<string, DrillWorkspace | AksDrillWorkspace>;
   readonly snapshots: Map<string, DrillWorkspace["config"]>;
-  readonly azure: ArmContainerApps;
-  readonly telemetry: LogsTelemetry;
+  readonly azure: ContainerAppPort;
+  readonly telemetry: TelemetryPort;
+  /** The cluster model on target `aks` (faults and image behaviours go there). */
+  readonly kube?: KubeModel;
   readonly http: HttpChecker;
   readonly output: string[];
   readonly problems: string[];
@@ -78,7 +95,10 @@ interface Run {
   summary: string;
 }
 
-function applyFaults(model: AzureModel, faults: readonly FaultSpec[] | undefined): void {
+function applyFaults(
+  model: { readonly faults: FaultInjector },
+  faults: readonly FaultSpec[] | undefined,
+): void {
   for (const fault of faults ?? []) {
     const base = {
       ...(fault.method === undefined ? {} : { method: fault.method }),
@@ -99,7 +119,10 @@ function applyFaults(model: AzureModel, faults: readonly FaultSpec[] | undefined
   }
 }
 
-function stackOf(run: Run, step: { stack?: string }): { name: string; workspace: DrillWorkspace } {
+function stackOf(
+  run: Run,
+  step: { stack?: string },
+): { name: string; workspace: DrillWorkspace | AksDrillWorkspace } {
   const name = step.stack ?? run.scenario.stacks?.[0] ?? "staging";
   const workspace = run.stacks.get(name);
   if (workspace === undefined) {
@@ -188,7 +211,7 @@ async function upStep(run: Run, step: ScenarioStep, lines: string[]): Promise<nu
 async function runStep(run: Run, step: ScenarioStep): Promise<void> {
   const lines: string[] = [];
   let exit: number | undefined;
-  applyFaults(run.model, step.faults);
+  applyFaults(run.kube ?? run.model, step.faults);
   try {
     if (step.release !== undefined) {
       exit = await releaseStep(run, step, lines, new AbortController());
@@ -210,12 +233,15 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
       stackOf(run, step).workspace.config = copyConfig(saved);
     } else if (step.images !== undefined) {
       for (const [image, behaviour] of Object.entries(step.images)) {
-        run.model.setImageBehaviour(image, behaviour);
+        (run.kube ?? run.model).setImageBehaviour(image, behaviour);
       }
     } else if (step.deactivate !== undefined) {
       const { workspace } = stackOf(run, step);
       const out = await workspace.outputs();
-      const ref = { resourceGroup: out.resourceGroupName, appName: out.containerAppName };
+      const ref = {
+        resourceGroup: out.resourceGroupName,
+        appName: out.containerAppName ?? out.appName,
+      };
       const app = await run.azure.getApp(ref);
       const revision = app?.traffic.find((entry) => entry.label === step.deactivate)?.revisionName;
       if (revision === undefined) {
@@ -225,7 +251,10 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
     } else if (step.traffic !== undefined) {
       const { workspace } = stackOf(run, step);
       const out = await workspace.outputs();
-      const ref = { resourceGroup: out.resourceGroupName, appName: out.containerAppName };
+      const ref = {
+        resourceGroup: out.resourceGroupName,
+        appName: out.containerAppName ?? out.appName,
+      };
       const app = await run.azure.getApp(ref);
       const weights = step.traffic;
       const traffic = (app?.traffic ?? []).map((entry) => ({
@@ -239,7 +268,7 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
       await Promise.all(step.parallel.map((item) => runStep(run, item)));
     }
   } finally {
-    run.model.faults.clear();
+    (run.kube ?? run.model).faults.clear();
   }
   if (exit !== undefined) {
     run.lastExit = exit;
@@ -264,7 +293,10 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
 }
 
 /** Runs one scenario with a fresh model and server. */
-export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  target: DrillTarget = "containerApps",
+): Promise<ScenarioResult> {
   const clock = new ManualClock();
   const settings = scenario.model ?? {};
   const model = new AzureModel({
@@ -283,6 +315,8 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     model.setImageBehaviour(image, behaviour);
   }
   const server = await startModelServer(model);
+  const aks =
+    target === "aks" ? await startAksTarget(scenario, clock, TEST_CREDENTIAL, ROOT) : undefined;
   try {
     const options = {
       ...modelClientOptions(server),
@@ -309,7 +343,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       stacks.set(name, new DrillWorkspace(name, config, arm));
     }
     const run: Run = {
-      scenario,
+      scenario: target === "aks" ? { ...scenario, id: `${scenario.id}@aks` } : scenario,
       model,
       clock,
       engineClock,
@@ -322,6 +356,15 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       }),
       telemetry: new LogsTelemetry(TEST_CREDENTIAL, { ...options, endpoint: `${server.url}/v1` }),
       http: modelHttpChecker(model),
+      ...(aks === undefined
+        ? {}
+        : {
+            kube: aks.kube,
+            stacks: aks.stacks,
+            azure: aks.azure,
+            telemetry: aks.telemetry,
+            http: aks.http,
+          }),
       output: [],
       problems: [],
       lastExit: undefined,
@@ -333,7 +376,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     return await finish(run);
   } catch (err) {
     return {
-      id: scenario.id,
+      id: target === "aks" ? `${scenario.id}@aks` : scenario.id,
       title: scenario.title,
       passed: false,
       exit: undefined,
@@ -346,6 +389,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     };
   } finally {
     await server.close();
+    await aks?.server.close();
   }
 }
 
@@ -353,7 +397,10 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
 async function finish(run: Run): Promise<ScenarioResult> {
   const { workspace } = stackOf(run, {});
   const out = await workspace.outputs();
-  const ref = { resourceGroup: out.resourceGroupName ?? "", appName: out.containerAppName ?? "" };
+  const ref = {
+    resourceGroup: out.resourceGroupName ?? "",
+    appName: out.containerAppName ?? out.appName ?? "",
+  };
   const app = ref.appName === "" ? undefined : await run.azure.getApp(ref);
   const traffic: Record<string, number> = {};
   for (const entry of app?.traffic ?? []) {
