@@ -12,7 +12,7 @@ import {
   secretProviderClass,
   serviceAccount,
   SlotSpec,
-  slotRoles,
+  presentSlots,
 } from "../lib/kubernetes";
 import { revisionName } from "../lib/naming";
 import { recordedSuffix, Release, Slot } from "../lib/release";
@@ -32,10 +32,10 @@ export interface KubernetesAppArgs {
   readonly latestSuffix: pulumi.Input<string>;
   /** Image of the latest slot (the other slot runs its recorded image). */
   readonly latestImage: pulumi.Input<string>;
-  /** The workload of a slot, without slot, version, image, revision and standby. */
+  /** The workload of a slot, without slot, version, image and revision. */
   readonly workload: Omit<
     SlotSpec<pulumi.Input<string>>,
-    "slot" | "version" | "image" | "revision" | "standby"
+    "slot" | "version" | "image" | "revision"
   >;
   /** Resource group of the app's user-assigned identity. */
   readonly resourceGroupName: pulumi.Input<string>;
@@ -116,8 +116,8 @@ export class KubernetesApp extends pulumi.ComponentResource {
       slot === release.latest ? args.latestImage : (release[slot]?.image ?? "");
     const slotRevision = (slot: Slot): pulumi.Input<string> =>
       slot === release.latest ? args.latestSuffix : recordedSuffix(release[slot]!);
-    const slots = slotRoles(release).map(
-      ({ slot, standby }) =>
+    const slots = presentSlots(release).map(
+      (slot) =>
         new KubernetesSlot(
           `${name}-${slot}`,
           {
@@ -125,7 +125,6 @@ export class KubernetesApp extends pulumi.ComponentResource {
             spec: {
               ...args.workload,
               slot,
-              standby,
               version: release[slot]!.version,
               image: slotImage(slot),
               revision: slotRevision(slot),

@@ -14,7 +14,7 @@ import {
 } from "../lib/kubernetes";
 
 export interface KubernetesSlotArgs {
-  /** The slot's workload: version, image, revision, env, sizes, probes, zone spread, standby. */
+  /** The slot's workload: version, image, revision, env, sizes, probes, zone spread. */
   readonly spec: SlotSpec<pulumi.Input<string>>;
   /** Provider of the cluster. */
   readonly provider: Provider;

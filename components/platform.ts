@@ -4,12 +4,14 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as random from "@pulumi/random";
 import { MANAGED_SECRETS, PlatformConfig, POSTGRES_PASSWORD_SECRET, PROJECT } from "../lib/config";
 import { UNIQUE_SUFFIX_LENGTH } from "../lib/naming";
-import { latestSuffix, templateFingerprint } from "../lib/release";
+import { latestSuffix, Release, templateFingerprint } from "../lib/release";
 import { AppTemplateInput, revisionTemplate, templateSpec } from "../lib/template";
+import { AksCluster } from "./aksCluster";
 import { BlueGreenApp } from "./blueGreenApp";
 import { ContainerEnvironment } from "./containerEnvironment";
 import { AppIdentity } from "./identity";
 import { KeyVault } from "./keyVault";
+import { KubernetesApp } from "./kubernetesApp";
 import { PrivateNetwork } from "./network";
 import { Postgres } from "./postgres";
 import { ContainerRegistry, LocalImage } from "./registry";
@@ -51,7 +53,17 @@ export interface PlatformOutputs {
   logAnalyticsWorkspaceId: pulumi.Output<string>;
   /** Key Vault secret names the app reads that this stack's config does not set. */
   missingSecrets: string[];
+  /** Where the app runs: `containerApps` or `aks`. */
+  target: string;
+  /** AKS only: the cluster, the gateway's URL (`http://<address>`) and the app's namespace. */
+  clusterName?: pulumi.Output<string>;
+  gatewayUrl?: pulumi.Output<string>;
+  kubeNamespace?: string;
 }
+
+/** The AKS cluster of a stack: `aks-<prefix>-<environment>`. */
+export const clusterNameOf = (prefix: string, environment: string) =>
+  `aks-${prefix}-${environment}`;
 
 /**
  * The whole chatbot platform of one stack: resource group, private network, Container Apps
@@ -69,6 +81,7 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
     const parent = { parent: this };
     const release = config.release;
     const latest = release[release.latest];
+    const aks = config.target === "aks";
 
     // The app's revision-scope settings. With a pinned image, a config that changes a deployed
     // revision's template is refused here, before any resource (a built image is checked once its
@@ -133,6 +146,7 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         postgresSubnet: config.subnets.postgres,
         privateEndpointsSubnet: config.subnets.privateEndpoints,
         postgresDnsZoneName: `${config.namePrefix}-${config.environment}.private.postgres.database.azure.com`,
+        delegateAppSubnet: !aks,
         tags,
       },
       parent,
@@ -147,8 +161,9 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         logAnalyticsName: names.logAnalytics,
         appInsightsName: names.appInsights,
         logRetentionDays: profile.logRetentionDays,
-        infrastructureSubnetId: network.containerAppsSubnetId,
-        zoneRedundant: profile.zoneRedundant,
+        infrastructureSubnetId: aks ? undefined : network.containerAppsSubnetId,
+        zoneRedundant: aks ? false : profile.zoneRedundant,
+        containerApps: !aks,
         tags,
       },
       parent,
@@ -264,46 +279,49 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
             parent,
           ).imageRef;
 
-    const app = new BlueGreenApp(
-      `${name}-api`,
-      {
-        resourceGroupName,
-        location,
-        appName: names.containerApp,
-        environmentId: environment.environmentId,
-        defaultDomain: environment.defaultDomain,
-        identityId: identity.identityId,
-        registryLoginServer: registry.loginServer,
-        keyVaultUri: vault.vaultUri,
-        release,
-        stackName: config.stack,
-        image,
-        maxInactiveRevisions: config.app.maxInactiveRevisions,
-        ...appTemplate,
-        // The first revision reads Key Vault and pulls from the registry: grants and secrets first,
-        // and where the vault is private (prod), its endpoint and the DNS that resolves it in the VNet.
-        dependsOn: [
-          ...identity.roleAssignments,
-          ...vault.secretResources,
-          ...vault.privateAccessResources,
-          ...network.dnsLinks,
-        ],
-        tags,
-      },
-      parent,
-    );
+    // The first revision (or pod) reads Key Vault and pulls from the registry: grants and secrets
+    // first, and where the vault is private (prod), its endpoint and the DNS that resolves it.
+    const appDependsOn = [
+      ...identity.roleAssignments,
+      ...vault.secretResources,
+      ...vault.privateAccessResources,
+      ...network.dnsLinks,
+    ];
+    const hosting = aks
+      ? this.onKubernetes(name, {
+          config,
+          release,
+          appTemplate,
+          image,
+          resourceGroupName,
+          tenantId: client.tenantId,
+          subscriptionId: client.subscriptionId,
+          nodeSubnetId: network.containerAppsSubnetId,
+          registryId: registry.registryId,
+          identity,
+          vault,
+          dependsOn: appDependsOn,
+        })
+      : this.onContainerApps(name, {
+          config,
+          release,
+          appTemplate,
+          image,
+          resourceGroupName,
+          environment,
+          identity,
+          registryLoginServer: registry.loginServer,
+          keyVaultUri: vault.vaultUri,
+          dependsOn: appDependsOn,
+        });
 
     const live = release[release.live];
     this.outputs = {
-      productionUrl: app.url,
-      blueLabelUrl: app.labelUrls.blue,
-      greenLabelUrl: app.labelUrls.green,
+      ...hosting,
       liveSlot: release.live,
       liveVersion: live?.version ?? "",
       latestSlot: release.latest,
-      latestRevision: app.latestRevision,
       releaseGeneration: release.generation,
-      containerAppName: app.appName,
       resourceGroupName,
       keyVaultName: vault.vaultName,
       keyVaultUri: vault.vaultUri,
@@ -317,7 +335,158 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       logAnalyticsWorkspaceId: environment.workspaceCustomerId,
       subscriptionId: client.subscriptionId,
       missingSecrets: missingSecrets.map((secret) => secret.secretName),
+      target: config.target,
     };
     this.registerOutputs({ ...this.outputs, project: PROJECT });
   }
+
+  /** The blue/green Container App in the Container Apps environment. */
+  private onContainerApps(name: string, args: HostingArgs & ContainerAppsHostingArgs): Hosting {
+    const { config, release } = args;
+    const app = new BlueGreenApp(
+      `${name}-api`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: config.location,
+        appName: config.names.containerApp,
+        environmentId: args.environment.environmentId,
+        defaultDomain: args.environment.defaultDomain,
+        identityId: args.identity.identityId,
+        registryLoginServer: args.registryLoginServer,
+        keyVaultUri: args.keyVaultUri,
+        release,
+        stackName: config.stack,
+        image: args.image,
+        maxInactiveRevisions: config.app.maxInactiveRevisions,
+        ...args.appTemplate,
+        dependsOn: args.dependsOn,
+        tags: config.tags,
+      },
+      { parent: this },
+    );
+    return {
+      productionUrl: app.url,
+      blueLabelUrl: app.labelUrls.blue,
+      greenLabelUrl: app.labelUrls.green,
+      latestRevision: app.latestRevision,
+      containerAppName: app.appName,
+    };
+  }
+
+  /** The AKS cluster and the app on it, blue/green on Gateway API (README "Choosing the target"). */
+  private onKubernetes(name: string, args: HostingArgs & KubernetesHostingArgs): Hosting {
+    const { config, release, appTemplate } = args;
+    const cluster = new AksCluster(
+      `${name}-cluster`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: config.location,
+        clusterName: clusterNameOf(config.namePrefix, config.environment),
+        tenantId: args.tenantId,
+        subscriptionId: args.subscriptionId,
+        nodeSubnetId: args.nodeSubnetId,
+        registryId: args.registryId,
+        tier: config.profile.kubernetes.tier,
+        systemPool: config.profile.kubernetes.systemPool,
+        userPool: config.profile.kubernetes.userPool,
+        zones: config.profile.kubernetes.zones,
+        disableLocalAccounts: config.environment === "prod",
+        tags: config.tags,
+      },
+      { parent: this },
+    );
+    const appName = config.names.containerApp;
+    const suffixFor = (image: string) =>
+      latestSuffix(
+        release,
+        appName,
+        templateFingerprint(revisionTemplate(templateSpec(appTemplate, image))),
+        config.stack,
+      );
+    const latestSuffixValue =
+      typeof args.image === "string"
+        ? suffixFor(args.image)
+        : pulumi.output(args.image).apply(suffixFor);
+    const spec = templateSpec(appTemplate, "");
+    const app = new KubernetesApp(
+      `${name}-k8s-app`,
+      {
+        provider: cluster.provider,
+        release,
+        appName,
+        latestSuffix: latestSuffixValue,
+        latestImage: args.image,
+        workload: {
+          env: spec.env,
+          cpu: appTemplate.cpu,
+          memory: appTemplate.memory,
+          minReplicas: appTemplate.minReplicas,
+          maxReplicas: appTemplate.maxReplicas,
+          targetPort: appTemplate.targetPort,
+          healthPath: appTemplate.healthPath,
+          readyPath: appTemplate.readyPath,
+          requireZoneSpread: config.profile.kubernetes.zones,
+        },
+        resourceGroupName: args.resourceGroupName,
+        identityName: config.names.identity,
+        identityClientId: args.identity.clientId,
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+        keyVaultName: args.vault.vaultName,
+        tenantId: args.tenantId,
+        secretNames: (appTemplate.secrets ?? []).map((secret) => secret.secretName),
+        dependsOn: [...args.dependsOn, args.identity, cluster.acrPull],
+      },
+      { parent: this },
+    );
+    const slotUrl = (slot: "blue" | "green") =>
+      release[slot] === undefined ? pulumi.output("") : app.gatewayUrl;
+    return {
+      productionUrl: app.gatewayUrl,
+      blueLabelUrl: slotUrl("blue"),
+      greenLabelUrl: slotUrl("green"),
+      latestRevision: app.latestRevision,
+      containerAppName: "",
+      clusterName: cluster.clusterName,
+      gatewayUrl: app.gatewayUrl,
+      kubeNamespace: app.namespace,
+    };
+  }
+}
+
+/** The outputs that depend on where the app runs. */
+type Hosting = Pick<
+  PlatformOutputs,
+  | "productionUrl"
+  | "blueLabelUrl"
+  | "greenLabelUrl"
+  | "latestRevision"
+  | "containerAppName"
+  | "clusterName"
+  | "gatewayUrl"
+  | "kubeNamespace"
+>;
+
+/** What both hosting targets receive from the shared platform. */
+interface HostingArgs {
+  readonly config: PlatformConfig;
+  readonly release: Release;
+  readonly appTemplate: AppTemplateInput;
+  readonly image: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly identity: AppIdentity;
+  readonly dependsOn: pulumi.Resource[];
+}
+
+interface ContainerAppsHostingArgs {
+  readonly environment: ContainerEnvironment;
+  readonly registryLoginServer: pulumi.Output<string>;
+  readonly keyVaultUri: pulumi.Output<string>;
+}
+
+interface KubernetesHostingArgs {
+  readonly tenantId: pulumi.Output<string>;
+  readonly subscriptionId: pulumi.Output<string>;
+  readonly nodeSubnetId: pulumi.Output<string>;
+  readonly registryId: pulumi.Output<string>;
+  readonly vault: KeyVault;
 }

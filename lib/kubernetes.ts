@@ -48,7 +48,7 @@ export const ANNOTATIONS = {
   /** On the service account: the identity workload identity exchanges the pod's token for. */
   clientId: "azure.workload.identity/client-id",
   /**
-   * The release engine moves weights (HTTPRoute) and scales a standby slot (HPA) with its own field
+   * The release engine moves weights (HTTPRoute) and may scale a slot (HPA) with its own field
    * manager; the next `pulumi up` renders the same values from the recorded release block and takes
    * the fields back instead of failing on the conflict.
    * https://www.pulumi.com/registry/packages/kubernetes/how-to-guides/managing-resources-with-server-side-apply/
@@ -83,11 +83,6 @@ export interface SlotSpec<I> {
   readonly readyPath: string;
   /** Pods must spread over zones (prod): `DoNotSchedule` instead of `ScheduleAnyway`. */
   readonly requireZoneSpread: boolean;
-  /**
-   * A superseded slot kept for rollback (weight 0, not `latest`): its HPA holds one pod. The
-   * engine scales it back to `minReplicas`-`maxReplicas` before it sends traffic to it.
-   */
-  readonly standby: boolean;
 }
 
 function slotLabels(spec: { slot: Slot; version: string }): Record<string, string> {
@@ -220,15 +215,17 @@ export function service(slot: Slot) {
   };
 }
 
-/** The HPA of a slot: the environment's replica range, or one pod for a standby slot. */
-export function autoscaler(
-  spec: Pick<SlotSpec<unknown>, "slot" | "minReplicas" | "maxReplicas" | "standby">,
-) {
+/**
+ * The HPA of a slot: the environment's replica range for every slot with a version, live or not, so
+ * that moving traffic (promote, rollback) changes the HTTPRoute only and the idle slot can take it
+ * at once.
+ */
+export function autoscaler(spec: Pick<SlotSpec<unknown>, "slot" | "minReplicas" | "maxReplicas">) {
   // An HPA's minReplicas is at least 1 (0 needs the HPAScaleToZero alpha gate), so a stack that
   // lets Container Apps scale to zero keeps one pod per slot on AKS.
   // https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
-  const min = spec.standby ? 1 : Math.max(1, spec.minReplicas);
-  const max = spec.standby ? 1 : Math.max(min, spec.maxReplicas);
+  const min = Math.max(1, spec.minReplicas);
+  const max = Math.max(min, spec.maxReplicas);
   return {
     apiVersion: "autoscaling/v2" as const,
     kind: "HorizontalPodAutoscaler" as const,
@@ -374,7 +371,7 @@ export function routeWeights(release: Release): Partial<Record<Slot, number>> {
  * (https://gateway-api.sigs.k8s.io/reference/spec/#httprouterule, "matches" precedence).
  */
 export function httpRoute(release: Release) {
-  const present = SLOTS.filter((slot) => release[slot] !== undefined);
+  const present = presentSlots(release);
   const backend = (slot: Slot, weight: number) => ({
     name: slotName(slot),
     port: SERVICE_PORT,
@@ -414,10 +411,7 @@ export function httpRoute(release: Release) {
   };
 }
 
-/** The slots with a version, and which of them is a standby (superseded, kept for rollback). */
-export function slotRoles(release: Release): { slot: Slot; standby: boolean }[] {
-  return SLOTS.filter((slot) => release[slot] !== undefined).map((slot) => ({
-    slot,
-    standby: slot !== release.latest && slotWeight(release, slot) === 0,
-  }));
+/** The slots that hold a version: each runs a Deployment. */
+export function presentSlots(release: Release): Slot[] {
+  return SLOTS.filter((slot) => release[slot] !== undefined);
 }
