@@ -177,6 +177,7 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         registryName: pulumi.interpolate`${names.registryBase}${unique}`,
         sku: profile.registrySku,
         tags,
+        logAnalyticsWorkspaceId: environment.workspaceId,
       },
       parent,
     );

@@ -1,6 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as docker from "@pulumi/docker";
+import { AUDIT_DIAGNOSTIC_SETTING_NAME } from "../lib/naming";
+
+/**
+ * The registry's resource-log categories: who logged in, and every push, pull and delete
+ * (https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-containerregistry-registries-logs).
+ */
+export const REGISTRY_AUDIT_LOG_CATEGORIES = [
+  "ContainerRegistryLoginEvents",
+  "ContainerRegistryRepositoryEvents",
+] as const;
 
 export interface ContainerRegistryArgs {
   /** Resource group of the registry. */
@@ -13,11 +24,14 @@ export interface ContainerRegistryArgs {
   readonly sku: "Basic" | "Standard" | "Premium";
   /** Tags for the registry. */
   readonly tags: Record<string, string>;
+  /** Log Analytics workspace (ARM id) that receives the registry's login and repository events. */
+  readonly logAnalyticsWorkspaceId: pulumi.Input<string>;
 }
 
 /**
  * The Azure Container Registry the app pulls from with its managed identity. The admin user is
- * disabled: no registry password exists to leak.
+ * disabled: no registry password exists to leak. Its login and repository events go to Log
+ * Analytics through a diagnostic setting.
  */
 export class ContainerRegistry extends pulumi.ComponentResource {
   public readonly registryId: pulumi.Output<string>;
@@ -38,6 +52,16 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         sku: { name: args.sku },
         adminUserEnabled: false,
         tags: args.tags,
+      },
+      { parent: this },
+    );
+    new monitor.DiagnosticSetting(
+      `${name}-diagnostics`,
+      {
+        name: AUDIT_DIAGNOSTIC_SETTING_NAME,
+        resourceUri: registry.id,
+        workspaceId: args.logAnalyticsWorkspaceId,
+        logs: REGISTRY_AUDIT_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
       },
       { parent: this },
     );

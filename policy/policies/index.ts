@@ -24,9 +24,13 @@ import { postgresPrivateNetwork } from "./postgresPrivateNetwork";
 import { postgresSupportedVersion } from "./postgresSupportedVersion";
 import { postgresZoneRedundantHa } from "./postgresZoneRedundantHa";
 import { registryAdminDisabled } from "./registryAdminDisabled";
+import { stackBudget } from "./stackBudget";
+import { stackCostCeiling } from "./stackCostCeiling";
+import { stackDiagnosticSettings } from "./stackDiagnosticSettings";
 import { stackKeyVaultAuditLogs } from "./stackKeyVaultAuditLogs";
 import { stackLogAnalytics } from "./stackLogAnalytics";
 import { stackProtectStateful } from "./stackProtectStateful";
+import { stackSloAlerting } from "./stackSloAlerting";
 import { tagsRequired } from "./tagsRequired";
 
 export const policies: Policies = [
@@ -55,4 +59,8 @@ export const policies: Policies = [
   stackProtectStateful,
   stackLogAnalytics,
   stackKeyVaultAuditLogs,
+  stackDiagnosticSettings,
+  stackSloAlerting,
+  stackBudget,
+  stackCostCeiling,
 ];

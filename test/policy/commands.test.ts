@@ -265,9 +265,13 @@ describe("npm run policy (exported state)", () => {
       "chatbot-postgres-supported-version",
       "chatbot-postgres-zone-redundant-ha",
       "chatbot-registry-admin-disabled",
+      "chatbot-stack-budget",
+      "chatbot-stack-cost-ceiling",
+      "chatbot-stack-diagnostic-settings",
       "chatbot-stack-keyvault-audit-logs",
       "chatbot-stack-log-analytics",
       "chatbot-stack-protect-stateful",
+      "chatbot-stack-slo-alerting",
       "chatbot-tags-required",
     ]);
   });

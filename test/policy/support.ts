@@ -42,7 +42,29 @@ export function environmentConfig(environment: string): Record<string, PolicyCon
   return parsePolicyPackConfig(fs.readFileSync(file, "utf8"), file);
 }
 
-/** Runs the gate over `resources` with an environment's (or the given) config, as a preview. */
+const COST_CEILING = "chatbot-stack-cost-ceiling";
+
+/**
+ * An environment's committed config for the shared fixture. The fixture is a prod-sized stack
+ * (test/fixtures/policy/stack.ts) that the tests also judge by the dev and staging configs to
+ * check other policies' levels there; its estimated cost is judged against prod's ceiling in
+ * every environment. The committed dev and staging ceilings are tested by passing
+ * `environmentConfig(...)` itself (test/policy/operations.test.ts) and by planning the real stacks.
+ */
+function fixtureConfig(environment: string): Record<string, PolicyConfig> {
+  const config = environmentConfig(environment);
+  const prodCeiling = environmentConfig("prod")[COST_CEILING]?.properties;
+  const own = config[COST_CEILING];
+  if (own !== undefined && prodCeiling !== undefined) {
+    config[COST_CEILING] = { ...own, properties: { ...own.properties, ...prodCeiling } };
+  }
+  return config;
+}
+
+/**
+ * Runs the gate over `resources` with an environment's config (for the fixture, see
+ * fixtureConfig) or the given config, as a preview.
+ */
 export async function violationsOf(
   resources: GateResource[],
   environment: string | Record<string, PolicyConfig> = "prod",
@@ -57,7 +79,7 @@ export async function violationsOf(
       secretKeys: [],
       tags: {},
     },
-    policyConfig: typeof environment === "string" ? environmentConfig(environment) : environment,
+    policyConfig: typeof environment === "string" ? fixtureConfig(environment) : environment,
     resources,
   });
   return result.violations;

@@ -217,7 +217,7 @@ describe("ContainerEnvironment", () => {
 });
 
 describe("ContainerRegistry and LocalImage", () => {
-  it("creates a registry with the admin user disabled", async () => {
+  it("creates a registry with the admin user disabled and its logs sent to the workspace", async () => {
     const result = await runComponent(
       () =>
         new ContainerRegistry("reg", {
@@ -226,12 +226,35 @@ describe("ContainerRegistry and LocalImage", () => {
           registryName: "acrtest123",
           sku: "Premium",
           tags: TAGS,
+          logAnalyticsWorkspaceId: "/subscriptions/s/workspaces/log-test",
         }),
     );
     const registry = findResource(result, "azure-native:containerregistry:Registry", "reg-acr");
     assert.strictEqual(registry.inputs.adminUserEnabled, false);
     assert.deepStrictEqual(registry.inputs.sku, { name: "Premium" });
     assert.strictEqual(registry.inputs.registryName, "acrtest123");
+    const setting = findResource(
+      result,
+      "azure-native:monitor:DiagnosticSetting",
+      "reg-diagnostics",
+    );
+    assert.deepStrictEqual(
+      {
+        name: setting.inputs.name,
+        resourceUri: setting.inputs.resourceUri,
+        workspaceId: setting.inputs.workspaceId,
+        logs: setting.inputs.logs,
+      },
+      {
+        name: "audit-to-log-analytics",
+        resourceUri: registry.id,
+        workspaceId: "/subscriptions/s/workspaces/log-test",
+        logs: [
+          { category: "ContainerRegistryLoginEvents", enabled: true },
+          { category: "ContainerRegistryRepositoryEvents", enabled: true },
+        ],
+      },
+    );
   });
 
   it("builds the Dockerfile, tags it with the version and exposes the pushed digest", async () => {
