@@ -66,7 +66,11 @@ export class RestoredPostgres extends pulumi.ComponentResource {
   /** `Ready` once Azure finished the restore. */
   public readonly state: pulumi.Output<string>;
 
-  constructor(name: string, args: RestoredPostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(
+    name: string,
+    args: RestoredPostgresArgs,
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
     super("chatbot:database:RestoredPostgres", name, {}, opts);
     const source = FLEXIBLE_SERVER_ID.exec(args.sourceServerId);
     if (source === null) {

@@ -167,10 +167,11 @@ async function planRestore(options: RestoreDrillOptions, deps: RestoreDeps): Pro
       "chatbot:restore-point": utc(pointMs),
     },
   });
-  const restoredServerId = `${server.id.slice(0, server.id.lastIndexOf("/") + 1)}${serverName}`.replace(
-    /\/resourceGroups\/[^/]+\//i,
-    `/resourceGroups/${settings.resourceGroupName}/`,
-  );
+  const restoredServerId =
+    `${server.id.slice(0, server.id.lastIndexOf("/") + 1)}${serverName}`.replace(
+      /\/resourceGroups\/[^/]+\//i,
+      `/resourceGroups/${settings.resourceGroupName}/`,
+    );
   return { stackName, settings, pointMs, restoredServerId };
 }
 

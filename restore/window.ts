@@ -58,11 +58,7 @@ export function restoreWindow(
  * The restore point (epoch ms, whole seconds): `requested` (an ISO 8601 UTC time) or, without it,
  * 15 minutes ago. Throws `RestoreWindowError` naming the rule when Azure would refuse it.
  */
-export function chooseRestorePoint(
-  server: ServerInfo,
-  nowMs: number,
-  requested?: string,
-): number {
+export function chooseRestorePoint(server: ServerInfo, nowMs: number, requested?: string): number {
   const { earliestMs } = restoreWindow(server, nowMs);
   const retentionStart = nowMs - server.backupRetentionDays * DAY;
   if (requested === undefined) {

@@ -89,6 +89,9 @@ function verdictOf(command: string): Verdict {
   if (argv[0] === "drill" && !argv.includes("--only") && !argv.includes("--help")) {
     return { kind: "not-run", why: "every built-in scenario: test/drill/scenarios.test.ts" };
   }
+  if (argv[0] === "restore-drill" && !argv.includes("--help")) {
+    return { kind: "not-run", why: "needs Azure, Pulumi Cloud, GitHub or a deployed stack" };
+  }
   if (argv[0] === "release" && !argv.includes("--help")) {
     return { kind: "not-run", why: "needs Azure, Pulumi Cloud, GitHub or a deployed stack" };
   }

@@ -54,7 +54,11 @@ describe("restore drill", () => {
 
     // when
     await runRestoreDrill(
-      { stack: "acme/staging", restoreTime: "2026-11-28T23:30:00Z", checkImage: "myacr.io/psql:16" },
+      {
+        stack: "acme/staging",
+        restoreTime: "2026-11-28T23:30:00Z",
+        checkImage: "myacr.io/psql:16",
+      },
       model.deps(),
     );
 
@@ -131,7 +135,10 @@ describe("restore drill", () => {
       [
         "the restore time is before the server's first backup",
         (model) => {
-          model.source().info = { ...model.source().info, earliestRestoreMs: Date.parse("2026-11-29T08:00:00Z") };
+          model.source().info = {
+            ...model.source().info,
+            earliestRestoreMs: Date.parse("2026-11-29T08:00:00Z"),
+          };
         },
         "2026-11-29T07:59:59Z",
         "refused: `--restore-time` 2026-11-29T07:59:59Z is before the earliest restore point of server psql-chatbot-staging-ab12cd, 2026-11-29T08:00:00Z (its first backup); nothing was created",
@@ -139,7 +146,10 @@ describe("restore drill", () => {
       [
         "the server is younger than the default restore point",
         (model) => {
-          model.source().info = { ...model.source().info, earliestRestoreMs: Date.parse("2026-11-29T09:50:00Z") };
+          model.source().info = {
+            ...model.source().info,
+            earliestRestoreMs: Date.parse("2026-11-29T09:50:00Z"),
+          };
         },
         undefined,
         "refused: the default restore point (15 minutes ago, 2026-11-29T09:45:00Z) is before the earliest restore point of server psql-chatbot-staging-ab12cd, 2026-11-29T09:50:00Z: its first backup is newer; give --restore-time between 2026-11-29T09:50:00Z and now (2026-11-29T10:00:00Z); nothing was created",
@@ -155,7 +165,9 @@ describe("restore drill", () => {
       [
         "the source server has public access (not like prod)",
         (model) => {
-          const { delegatedSubnetId: _s, privateDnsZoneId: _z, ...info } = model.source().info;
+          const info = { ...model.source().info };
+          delete info.delegatedSubnetId;
+          delete info.privateDnsZoneId;
           model.source().info = info;
         },
         undefined,

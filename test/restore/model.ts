@@ -159,7 +159,10 @@ export class RestoreModel {
         `InvalidRestorePointInTime: the restore point must be between the earliest restore point and now`,
       );
     }
-    if (source.info.delegatedSubnetId !== undefined && !this.delegatedSubnets.has(settings.subnetId)) {
+    if (
+      source.info.delegatedSubnetId !== undefined &&
+      !this.delegatedSubnets.has(settings.subnetId)
+    ) {
       throw new Error(
         `SubnetNotDelegated: a server with private access is restored into a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers`,
       );
@@ -185,7 +188,7 @@ export class RestoreModel {
   readonly restoreStack = async (stackName: string): Promise<RestoreStackPort> => {
     this.calls.push(`open ${stackName}`);
     this.stacks.set(stackName, this.stacks.get(stackName) ?? { resources: [] });
-    const model = this;
+    const model = this as RestoreModel;
     const state = this.stacks.get(stackName)!;
     return {
       stackName,
@@ -222,7 +225,7 @@ export class RestoreModel {
         if ((model.faults.destroyFails ?? 0) > 0) {
           model.faults.destroyFails! -= 1;
           throw new Error(
-            "error: deleting server: Code=\"ServerBusy\" Message=\"Server is busy with another operation\"",
+            'error: deleting server: Code="ServerBusy" Message="Server is busy with another operation"',
           );
         }
         for (const resource of state.resources) {

@@ -149,7 +149,8 @@ describe("restore program (mock runtime)", () => {
 
   it("exports what the drill reads", () => {
     // `state` is Azure's (Ready after the restore); the mocks compute no value for it.
-    const { state: _state, ...outputs } = result.outputs;
+    const outputs = { ...result.outputs };
+    delete outputs.state;
     assert.deepEqual(outputs, {
       serverId: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${RG}/providers/Microsoft.dbforpostgresql/Server/${SETTINGS.serverName}`,
       serverName: SETTINGS.serverName,
@@ -180,7 +181,7 @@ describe("restore program (mock runtime)", () => {
     [
       "the job name is too long",
       { jobName: "pgcheck-2026112910000000000000000" },
-      '`chatbot-restore-drill:restore.jobName`: expected 2-32 lowercase letters, digits and \'-\', got "pgcheck-2026112910000000000000000"',
+      "`chatbot-restore-drill:restore.jobName`: expected 2-32 lowercase letters, digits and '-', got \"pgcheck-2026112910000000000000000\"",
     ],
   ];
   for (const [title, change, message] of failures) {
