@@ -4,6 +4,7 @@
  */
 import type { Stack } from "@pulumi/pulumi/automation";
 import { RELEASE_LOCK_TAG, ReleaseWorkspace, StackLockedError } from "./ports";
+import { aksDeployTargets } from "./targets";
 import { GATES_CONFIG_KEY, RELEASE_CONFIG_KEY, ReleaseConfigError, ReleaseState } from "./state";
 
 /** The stack tag a verified deploy leaves: `<slot>:<version>`. */
@@ -111,6 +112,15 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
     const state = (await this.stack.exportStack()).deployment as {
       resources?: ReadonlyArray<{ urn: string; type: string }>;
     };
+    // On AKS, the deployed slot's objects and the HTTPRoute (`targets.ts`).
+    const block = ((await this.readRelease()) ?? {}) as { latest?: string; live?: string };
+    const aks = aksDeployTargets(
+      state.resources ?? [],
+      (block.latest ?? block.live) === "green" ? "green" : "blue",
+    );
+    if (aks !== undefined) {
+      return aks;
+    }
     const urns = (state.resources ?? [])
       .filter((resource) => DEPLOY_TARGET_TYPES.includes(resource.type))
       .map((resource) => resource.urn);

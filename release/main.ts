@@ -19,6 +19,7 @@ import { ParsedArgs } from "./args";
 import { AutomationReleaseWorkspace, AutomationStack } from "./automation";
 import { ArmContainerApps, LogsTelemetry } from "./azure";
 import { FetchHttpChecker } from "./http";
+import { aksPorts, targetOf } from "./targets";
 import { runRelease } from "./orchestrator";
 import {
   Clock,
@@ -113,11 +114,19 @@ export interface AzurePorts {
   readonly signIn?: () => Promise<void>;
 }
 
-function sdkPorts(subscriptionId: string): AzurePorts {
+function sdkPorts(
+  subscriptionId: string,
+  outputs: Readonly<Record<string, string>> = {},
+): AzurePorts {
   const credential = new DefaultAzureCredential();
   return {
-    azure: new ArmContainerApps(credential, subscriptionId),
-    telemetry: new LogsTelemetry(credential),
+    // The stack's `target` output picks the adapter (`targets.ts`): same port, same telemetry API.
+    ...(targetOf(outputs) === "aks"
+      ? aksPorts(credential, subscriptionId, outputs)
+      : {
+          azure: new ArmContainerApps(credential, subscriptionId),
+          telemetry: new LogsTelemetry(credential),
+        }),
     signIn: async () => {
       await credential.getToken(ARM_SCOPE);
     },
@@ -128,7 +137,10 @@ function sdkPorts(subscriptionId: string): AzurePorts {
 export interface MainOverrides {
   readonly report?: Reporter;
   readonly openWorkspace?: (stackName: string) => Promise<ReleaseWorkspace>;
-  readonly azurePorts?: (subscriptionId: string) => AzurePorts;
+  readonly azurePorts?: (
+    subscriptionId: string,
+    outputs: Readonly<Record<string, string>>,
+  ) => AzurePorts;
   readonly deps?: Partial<Omit<ReleaseDeps, "workspace" | "azure" | "telemetry">>;
 }
 
@@ -173,13 +185,15 @@ export async function runReleaseCommand(
   const report = overrides.report ?? terminal;
   let workspace: ReleaseWorkspace;
   let subscriptionId: string;
+  let stackOutputs: Readonly<Record<string, string>> = {};
   try {
     workspace = await (
       overrides.openWorkspace ??
       ((name: string) => automationWorkspace(name, (text) => terminal.write(text))())
     )(parsed.stack);
+    stackOutputs = await workspace.outputs();
     subscriptionId =
-      (await workspace.outputs()).subscriptionId ??
+      stackOutputs.subscriptionId ??
       process.env.ARM_SUBSCRIPTION_ID ??
       process.env.AZURE_SUBSCRIPTION_ID ??
       "";
@@ -194,7 +208,7 @@ export async function runReleaseCommand(
     );
     return EXIT.refused;
   }
-  const ports = (overrides.azurePorts ?? sdkPorts)(subscriptionId);
+  const ports = (overrides.azurePorts ?? sdkPorts)(subscriptionId, stackOutputs);
   try {
     await ports.signIn?.();
   } catch (err) {

@@ -10,10 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { planSubnets, SubnetPlan } from "../addressing";
-import { ENVIRONMENT_PROFILES, TIER_SKU_PREFIX } from "../environments";
+import { ENVIRONMENT_PROFILES, EnvironmentName, TIER_SKU_PREFIX } from "../environments";
 import { MAX_REVISION_NAME_LENGTH, resourceNames, revisionName, secretNameFor } from "../naming";
 import { AVAILABILITY_ZONE_REGIONS as ZONES, hasAvailabilityZones } from "../regions";
-import { GateThresholds } from "../gates";
+import { GateThresholds, gatesFor } from "../gates";
 import { Release, SLOTS } from "../release";
 import { Path, StackFile } from "../stackFile";
 import { closest, didYouMean, list } from "../text";
@@ -223,7 +223,7 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     namePrefix,
     owner,
     release,
-    releaseGates: gates,
+    releaseGates,
     imageBuild,
     network,
     target,
@@ -246,7 +246,7 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     names,
     tags,
     release,
-    gates,
+    gates: gatesFor(environment, releaseGates),
     ...settings,
     secrets,
     imageBuild,
@@ -344,15 +344,19 @@ export function parseRelease(
 
 /**
  * Validates a `releaseGates` block on its own (the release command reads it from the stack file),
- * with the same rules and messages as the program; `undefined` gives the design's values.
+ * with the same rules and messages as the program; `undefined` gives the defaults of the
+ * environment (the design's values without one).
  */
-export function parseGatesConfig(value: unknown): GateThresholds {
+export function parseGatesConfig(
+  value: unknown,
+  environment?: EnvironmentName,
+): GateThresholds {
   const problems = new Problems();
   const result = gatesSchema.safeParse(value, { reportInput: true });
   if (!result.success)
     result.error.issues.forEach((issue) => problems.issue("releaseGates", issue));
   if (!result.success) throw new ConfigError(problems.list);
-  return result.data;
+  return gatesFor(environment, result.data);
 }
 
 /** Reads the raw config values from the Pulumi runtime (secrets included, other namespaces kept). */

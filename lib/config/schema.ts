@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { planSubnets } from "../addressing";
 import { ENVIRONMENTS, HIGH_AVAILABILITY_MODES, POSTGRES_TIERS, TARGETS } from "../environments";
-import { DEFAULT_GATES, GATE_RANGES, GateThresholds } from "../gates";
+import { GATE_RANGES, GateThresholds, gatesFor } from "../gates";
 import { MAX_NAME_PREFIX_LENGTH, revisionSuffix, UNIQUE_SUFFIX_LENGTH } from "../naming";
 import { CONTAINER_APPS_REGIONS, KNOWN_REGIONS, POSTGRES_FLEXIBLE_REGIONS } from "../regions";
 import { MAX_CANARY_PERCENT, Release, SLOTS } from "../release";
@@ -151,11 +151,12 @@ export const gatesSchema = z
     { error: "expected an object of overrides" },
   )
   .optional()
-  .transform((overrides): GateThresholds => ({
-    ...DEFAULT_GATES,
-    ...JSON.parse(JSON.stringify(overrides ?? {})),
-  }))
-  .superRefine((gates, ctx) => {
+  // The overrides only: the defaults depend on the environment (`gatesFor` in lib/gates.ts).
+  .transform(
+    (overrides): Partial<GateThresholds> => JSON.parse(JSON.stringify(overrides ?? {})),
+  )
+  .superRefine((overrides, ctx) => {
+    const gates = gatesFor(undefined, overrides);
     for (const [low, high] of [
       ["promoteMaxErrorRatePercent", "rollbackErrorRatePercent"],
       ["promoteMaxP95Ms", "rollbackP95Ms"],

@@ -1,0 +1,82 @@
+/**
+ * Which adapter the engine drives, from the stack's `target` output: Container Apps through ARM
+ * (`azure.ts`), or AKS through the Kubernetes API (`aks.ts`). Both serve the same port; the gates'
+ * telemetry is the same Logs query API (on AKS, counted by the slot Deployment's pods).
+ */
+import { AksCluster, AksTelemetry } from "./aks";
+import { AzureCredential, LogsTelemetry } from "./azure";
+import { HttpsKubeApi, KubeApi } from "./kube";
+import { entraTokenFrom, parseKubeconfig, readKubeconfig } from "./kubeconfig";
+import { ContainerAppPort, TelemetryPort } from "./ports";
+
+/** The stack's target: `aks` when its `target` output says so, else Container Apps. */
+export function targetOf(outputs: Readonly<Record<string, string>>): "containerApps" | "aks" {
+  return outputs.target === "aks" ? "aks" : "containerApps";
+}
+
+/** The AKS ports of a stack: cluster and namespace from its outputs. */
+export function aksPorts(
+  credential: AzureCredential,
+  subscriptionId: string,
+  outputs: Readonly<Record<string, string>>,
+  env: NodeJS.ProcessEnv = process.env,
+): { azure: ContainerAppPort; telemetry: TelemetryPort } {
+  let opened: Promise<KubeApi> | undefined;
+  const open = (): Promise<KubeApi> => {
+    opened ??= readKubeconfig(
+      credential,
+      {
+        subscriptionId,
+        resourceGroup: outputs.resourceGroupName ?? "",
+        clusterName: outputs.clusterName ?? "",
+      },
+      env,
+    ).then((text) => new HttpsKubeApi(parseKubeconfig(text, entraTokenFrom(credential))));
+    return opened;
+  };
+  const api: KubeApi = {
+    get: async (path) => (await open()).get(path),
+    put: async (path, body) => (await open()).put(path, body),
+    mergePatch: async (path, body) => (await open()).mergePatch(path, body),
+  };
+  const gatewayHost =
+    outputs.gatewayUrl === undefined ? undefined : new URL(outputs.gatewayUrl).host;
+  const cluster = new AksCluster(api, {
+    ...(outputs.kubeNamespace === undefined ? {} : { namespace: outputs.kubeNamespace }),
+    ...(gatewayHost === undefined ? {} : { gatewayHost }),
+  });
+  return { azure: cluster, telemetry: new AksTelemetry(new LogsTelemetry(credential), cluster) };
+}
+
+/** The resource types of a slot's objects and of the route on target `aks`. */
+export const AKS_SLOT_TYPES: readonly string[] = [
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:core/v1:Service",
+  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+  "kubernetes:policy/v1:PodDisruptionBudget",
+];
+export const AKS_ROUTE_TYPE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+
+/**
+ * The `--target` URNs of a deploy on AKS: the deployed slot's Deployment, Service, HPA and PDB
+ * (Pulumi names ending in `chatbot-api-<slot>`) and the HTTPRoute (its generation annotation and
+ * weights come from the block), so nothing else changes. A slot object not in the state yet (an
+ * empty slot's first deploy) is matched by the glob `**chatbot-api-<slot>` (`--target` takes
+ * URN globs: https://www.pulumi.com/docs/iac/guides/basics/targeted-updates/). `undefined`: the
+ * state is not an AKS stack's.
+ */
+export function aksDeployTargets(
+  resources: ReadonlyArray<{ readonly urn: string; readonly type: string }>,
+  slot: "blue" | "green",
+): string[] | undefined {
+  const route = resources.find((resource) => resource.type === AKS_ROUTE_TYPE);
+  if (route === undefined) {
+    return undefined;
+  }
+  const name = `chatbot-api-${slot}`;
+  const prefix = route.urn.slice(0, route.urn.indexOf("::", route.urn.indexOf("::") + 2) + 2);
+  const existing = resources
+    .filter((resource) => AKS_SLOT_TYPES.includes(resource.type) && resource.urn.endsWith(name))
+    .map((resource) => resource.urn);
+  return [...existing, route.urn, `${prefix}**${name}`];
+}
