@@ -13,6 +13,7 @@ import { AppIdentity } from "./identity";
 import { KeyVault } from "./keyVault";
 import { KubernetesApp } from "./kubernetesApp";
 import { PrivateNetwork } from "./network";
+import { Monitoring } from "./monitoring";
 import { Postgres } from "./postgres";
 import { ContainerRegistry, LocalImage } from "./registry";
 
@@ -315,6 +316,51 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
           keyVaultUri: vault.vaultUri,
           dependsOn: appDependsOn,
         });
+
+    // Alerts, notifications, dashboard and budget. The Container App's id is read from its URL
+    // output so that its rules wait for the app (a metric alert's scope must exist).
+    const alerts = config.alerts;
+    new Monitoring(
+      `${name}-monitoring`,
+      {
+        resourceGroupName,
+        resourceGroupId: group.id,
+        location,
+        environment: config.environment,
+        baseName: `${config.namePrefix}-${config.environment}`,
+        routing: profile.alertRouting,
+        emails: alerts.emails,
+        pagerEmails: alerts.pagerEmails,
+        slackWebhookUrl: alerts.webhooks.slack,
+        teamsWebhookUrl: alerts.webhooks.teams,
+        pagerWebhookUrl: alerts.webhooks.pager,
+        workspaceId: environment.workspaceId,
+        subscriptionId: client.subscriptionId,
+        gates: config.gates,
+        healthPath: config.app.healthPath,
+        readyPath: config.app.readyPath,
+        containerApp: aks
+          ? undefined
+          : {
+              id: pulumi
+                .all([group.id, hosting.productionUrl])
+                .apply(
+                  ([id]) => `${id}/providers/Microsoft.App/containerApps/${names.containerApp}`,
+                ),
+              name: names.containerApp,
+              cpu: config.app.cpu,
+              memory: config.app.memory,
+              minReplicas: config.app.minReplicas,
+            },
+        postgresServerId: postgres.serverId,
+        postgresStorageSizeGB: config.postgres.storageSizeGB,
+        keyVaultId: vault.vaultId,
+        registryId: registry.registryId,
+        monthlyBudget: alerts.monthlyBudget,
+        tags,
+      },
+      parent,
+    );
 
     const live = release[release.live];
     this.outputs = {

@@ -28,6 +28,8 @@ import {
 import { ReleaseWorkspace } from "../release/ports";
 import {
   ENVIRONMENT_CONFIG_KEY,
+  WEBHOOKS_CONFIG_KEY,
+  chatWebhookOf,
   GATES_CONFIG_KEY,
   RELEASE_CONFIG_KEY,
   ReleaseState,
@@ -178,6 +180,11 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
 
   async readEnvironment(): Promise<string | undefined> {
     return this.config.config[ENVIRONMENT_CONFIG_KEY];
+  }
+
+  async readChatWebhook(): Promise<string | undefined> {
+    const value = this.config.config[WEBHOOKS_CONFIG_KEY];
+    return chatWebhookOf(value === undefined ? undefined : JSON.parse(value));
   }
 
   async up(message: string): Promise<void> {

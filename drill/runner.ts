@@ -10,9 +10,17 @@ import { loadStackConfig } from "../simulator/simulate";
 import { parseArgs } from "../release/args";
 import { ArmContainerApps, AzureCredential, LogsTelemetry } from "../release/azure";
 import { runRelease } from "../release/orchestrator";
-import { Clock, DEFAULT_TIMINGS, EXIT, HttpChecker, ReleaseDeps } from "../release/ports";
+import { Clock, DEFAULT_TIMINGS, EXIT, HttpChecker, Notifier, ReleaseDeps } from "../release/ports";
+import { WebhookNotifier } from "../release/webhook";
 import { ReleaseConfigError, parseReleaseState } from "../release/state";
-import { AzureModel, ManualClock, modelClientOptions, startModelServer } from "./model";
+import {
+  AzureModel,
+  DRILL_WEBHOOK_URL,
+  ManualClock,
+  WebhookReceiver,
+  modelClientOptions,
+  startModelServer,
+} from "./model";
 import { FaultSpec, Scenario, ScenarioStep, durationMs } from "./scenario";
 import { DrillWorkspace, UpRefused, copyConfig, setConfigPath } from "./workspace";
 import { AksDrillWorkspace } from "./aksWorkspace";
@@ -46,6 +54,8 @@ export interface ScenarioResult {
   /** The live slot in the first stack's file at the end. */
   readonly live: string | undefined;
   readonly activeRevisions: number;
+  /** The notifications the chat webhook received (`promote-step 10`), in order. */
+  readonly notifications: readonly string[];
   /** The line that shows what happened (the last step's expected output, or its last line). */
   readonly summary: string;
   /** Every expectation that did not hold. */
@@ -89,6 +99,8 @@ interface Run {
   /** The cluster model on target `aks` (faults and image behaviours go there). */
   readonly kube?: KubeModel;
   readonly http: HttpChecker;
+  readonly notifier: Notifier;
+  readonly webhook: WebhookReceiver;
   readonly output: string[];
   readonly problems: string[];
   lastExit: number | undefined;
@@ -173,6 +185,7 @@ async function releaseStep(
     timings: DEFAULT_TIMINGS,
     owner: `drill ${run.scenario.id} ${name} ${parsed.command.kind}`,
     signal: controller.signal,
+    notifier: run.notifier,
   };
   return runRelease(parsed.command, deps);
 }
@@ -337,6 +350,13 @@ export async function runScenario(
         clock.advance(ms);
       },
     };
+    const webhook = new WebhookReceiver(model.faultRegistry);
+    // The real adapter against the model's receiver; its waits before a retry are virtual time.
+    const notifier = new WebhookNotifier(DRILL_WEBHOOK_URL, {
+      fetch: webhook.fetch,
+      sleep: async (ms) => clock.advance(ms),
+      now: () => clock.now(),
+    });
     const stacks = new Map<string, DrillWorkspace>();
     for (const name of scenario.stacks ?? ["staging"]) {
       const config = loadStackConfig(path.join(ROOT, `Pulumi.${name}.yaml`));
@@ -365,6 +385,8 @@ export async function runScenario(
             telemetry: aks.telemetry,
             http: aks.http,
           }),
+      notifier,
+      webhook,
       output: [],
       problems: [],
       lastExit: undefined,
@@ -383,6 +405,7 @@ export async function runScenario(
       traffic: {},
       live: undefined,
       activeRevisions: 0,
+      notifications: [],
       summary: `drill error: ${(err as Error).message}`,
       problems: [`drill error: ${(err as Error).stack ?? String(err)}`],
       output: [],
@@ -428,6 +451,18 @@ async function finish(run: Run): Promise<ScenarioResult> {
         .join(", ")}), expected ${expect.activeRevisions}`,
     );
   }
+  const notifications = run.webhook.received.map((body) => {
+    const { event, step } = body as { event: string; step?: number };
+    return step === undefined ? event : `${event} ${step}`;
+  });
+  if (
+    expect.notifications !== undefined &&
+    JSON.stringify(notifications) !== JSON.stringify(expect.notifications)
+  ) {
+    run.problems.push(
+      `notifications [${notifications.join(", ")}], expected [${expect.notifications.join(", ")}]`,
+    );
+  }
   return {
     id: run.scenario.id,
     title: run.scenario.title,
@@ -436,6 +471,7 @@ async function finish(run: Run): Promise<ScenarioResult> {
     traffic,
     live,
     activeRevisions,
+    notifications,
     summary: run.summary,
     problems: run.problems,
     output: run.output,

@@ -103,6 +103,11 @@ export interface Scenario {
     readonly live?: "blue" | "green";
     /** Active revisions of the first stack's app. */
     readonly activeRevisions?: number;
+    /**
+     * The release notifications the chat webhook received, in order: the event, and a step's
+     * share (`deploy`, `promote-step 10`, `promote-step 100`, `promoted`, `rollback`, `failure`).
+     */
+    readonly notifications?: readonly string[];
   };
 }
 

@@ -14,7 +14,14 @@ const DEPLOY = (version: string, extra = ""): ScenarioStep => ({
   release: `deploy --version ${version} --image ${IMAGE(version)}${extra}`,
   expect: { exit: 0 },
 });
-const PROMOTE_NOW: ScenarioStep = { release: "promote --steps 100", expect: { exit: 0 } };
+/**
+ * A promotion as a scenario's setup: at once, without the post-promotion watch (the `watch-*`
+ * scenarios show the watch; skipping it here keeps the drill quick).
+ */
+const PROMOTE_NOW: ScenarioStep = {
+  release: "promote --steps 100 --no-watch",
+  expect: { exit: 0 },
+};
 const CANARY = "promote --steps 10,100 --pause 4m";
 /** Long enough for a trailing window to fill after the ingestion lag. */
 const WATCHED_CANARY = "promote --steps 10,100 --pause 8m";
@@ -335,5 +342,96 @@ export const SCENARIOS: readonly Scenario[] = [
       },
     ],
     expect: { traffic: { blue: 100 }, live: "blue", activeRevisions: 1 },
+  },
+  {
+    id: "watch-passes",
+    title:
+      "after 100%, staging's 5-minute post-promotion watch judges the new live revision and keeps it",
+    before:
+      "the promotion ended at 100%: nothing watched the new version under full load, and a failure then waited for a person",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      { release: CANARY, expect: { exit: 0, output: "post-promotion watch passed" } },
+    ],
+    expect: {
+      traffic: { blue: 0, green: 100 },
+      live: "green",
+      activeRevisions: 2,
+      notifications: ["deploy", "promote-step 10", "promote-step 100", "promoted"],
+    },
+  },
+  {
+    id: "watch-trigger-after-promotion",
+    title:
+      "a version that passed its canary and fails at 100% is rolled back by the post-promotion watch (exit 1)",
+    before:
+      "errors that appeared only under full load (after the last step) stayed live until someone noticed and rolled back by hand",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: CANARY,
+        during: {
+          after: "watching green (1.5.0, ",
+          do: [{ images: { [IMAGE("1.5.0")]: { errorRate: 0.08 } } }],
+        },
+        expect: { exit: 1, output: "post-promotion watch: rollback trigger: error rate" },
+      },
+    ],
+    expect: {
+      traffic: { blue: 100, green: 0 },
+      live: "blue",
+      activeRevisions: 2,
+      notifications: ["deploy", "promote-step 10", "promote-step 100", "rollback", "failure"],
+    },
+  },
+  {
+    id: "watch-interrupted",
+    title:
+      "Ctrl-C during the post-promotion watch keeps the promotion and says so (exit 4, green live at 100%)",
+    before:
+      "an interrupted command always meant traffic was put back; after the last step there is nothing to put back, and a cancelled job must not undo a promotion that passed its gates",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: "promote --steps 100",
+        during: { after: "watching green (1.5.0) until", do: [{ signal: "SIGINT" }] },
+        expect: { exit: 4, output: "during the post-promotion watch" },
+      },
+    ],
+    expect: {
+      traffic: { blue: 0, green: 100 },
+      live: "green",
+      activeRevisions: 2,
+      notifications: ["deploy", "promote-step 100", "failure"],
+    },
+  },
+  {
+    id: "notification-webhook-down",
+    title:
+      "a chat webhook that is down or throttles never fails or holds up a release: a warning, then the release goes on",
+    before:
+      "release notifications did not exist; a notifier that awaited its webhook in the release path would have failed or stalled the release with it",
+    steps: [
+      CREATE,
+      {
+        release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
+        faults: [{ method: "POST", path: "/webhook$", status: 503, times: 1000 }],
+        expect: { exit: 0, output: "warning: the deploy notification was not delivered" },
+      },
+      {
+        release: "promote --steps 100 --no-watch",
+        faults: [{ method: "POST", path: "/webhook$", status: 429, retryAfterMs: 2000 }],
+        expect: { exit: 0, output: "promoted green (1.5.0) to live" },
+      },
+    ],
+    expect: {
+      traffic: { blue: 0, green: 100 },
+      live: "green",
+      activeRevisions: 2,
+      notifications: ["promote-step 100", "promoted"],
+    },
   },
 ];

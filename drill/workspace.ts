@@ -10,7 +10,14 @@ import type { ContainerApp } from "@azure/arm-appcontainers";
 import { PROJECT } from "../lib/config";
 import { invokeError, simulateStack, SimulationResult, StackConfig } from "../simulator/simulate";
 import { ReleaseWorkspace } from "../release/ports";
-import { GATES_CONFIG_KEY, RELEASE_CONFIG_KEY, ReleaseState } from "../release/state";
+import {
+  ENVIRONMENT_CONFIG_KEY,
+  GATES_CONFIG_KEY,
+  WEBHOOKS_CONFIG_KEY,
+  chatWebhookOf,
+  RELEASE_CONFIG_KEY,
+  ReleaseState,
+} from "../release/state";
 
 /** Runs one `up` at a time: the Pulumi mock runtime is process-global. */
 class Mutex {
@@ -109,6 +116,15 @@ export class DrillWorkspace implements ReleaseWorkspace {
   async readGates(): Promise<unknown> {
     const value = this.config.config[GATES_CONFIG_KEY];
     return value === undefined ? undefined : JSON.parse(value);
+  }
+
+  async readEnvironment(): Promise<string | undefined> {
+    return this.config.config[ENVIRONMENT_CONFIG_KEY];
+  }
+
+  async readChatWebhook(): Promise<string | undefined> {
+    const value = this.config.config[WEBHOOKS_CONFIG_KEY];
+    return chatWebhookOf(value === undefined ? undefined : JSON.parse(value));
   }
 
   async up(message: string): Promise<void> {

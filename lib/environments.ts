@@ -22,30 +22,12 @@ export const TIER_SKU_PREFIX: Readonly<Record<PostgresTier, string>> = {
 
 export type RegistrySku = "Basic" | "Standard" | "Premium";
 
-/** Container App sizing for one environment. */
-export interface AppProfile {
-  /** vCPU per replica. */
-  readonly cpu: number;
-  /** Memory per replica, e.g. `2Gi`. */
-  readonly memory: string;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  /** Concurrent HTTP requests per replica before the autoscaler adds one. */
-  readonly concurrentRequests: number;
-  /** Inactive revisions Azure keeps, so rollback targets survive. */
-  readonly maxInactiveRevisions: number;
-}
-
-/** PostgreSQL Flexible Server sizing and protection for one environment. */
-export interface PostgresProfile {
-  readonly skuName: string;
-  readonly tier: PostgresTier;
-  readonly version: string;
-  readonly storageSizeGB: number;
-  readonly backupRetentionDays: number;
-  readonly geoRedundantBackup: boolean;
-  readonly highAvailability: HighAvailabilityMode;
-}
+/** Alert classes: a page wakes someone up, a ticket is looked at during working hours. */
+export const ALERT_CLASSES = ["page", "ticket"] as const;
+export type AlertClass = (typeof ALERT_CLASSES)[number];
+/** Notification channels, one action group each (`components/monitoring.ts`). */
+export const ALERT_CHANNELS = ["page", "chat", "email"] as const;
+export type AlertChannel = (typeof ALERT_CHANNELS)[number];
 
 /** Where the app runs: the same platform around it either way (`chatbot-platform:target`). */
 export const TARGETS = ["containerApps", "aks"] as const;
@@ -120,6 +102,13 @@ export interface EnvironmentProfile {
   readonly registrySku: RegistrySku;
   /** Log Analytics retention in days: also how long Key Vault and PostgreSQL audit logs are kept. */
   readonly logRetentionDays: number;
+  /**
+   * Which channels each alert class notifies (prod: page + chat; staging: chat; dev: email only).
+   * A channel without receivers is skipped; with none left, alerts fall back to email.
+   */
+  readonly alertRouting: Readonly<Record<AlertClass, readonly AlertChannel[]>>;
+  /** Monthly consumption budget of the stack's resource group (billing currency), by default. */
+  readonly monthlyBudget: number;
 }
 
 export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentProfile>> = {
@@ -154,6 +143,8 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
     softDeleteRetentionDays: 7,
     registrySku: "Basic",
     logRetentionDays: 30,
+    alertRouting: { page: ["email"], ticket: ["email"] },
+    monthlyBudget: 100,
   },
   staging: {
     app: {
@@ -186,6 +177,8 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
     softDeleteRetentionDays: 90,
     registrySku: "Standard",
     logRetentionDays: 30,
+    alertRouting: { page: ["chat"], ticket: ["chat"] },
+    monthlyBudget: 500,
   },
   prod: {
     app: {
@@ -218,5 +211,7 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
     softDeleteRetentionDays: 90,
     registrySku: "Premium",
     logRetentionDays: 90,
+    alertRouting: { page: ["page", "chat"], ticket: ["chat"] },
+    monthlyBudget: 2000,
   },
 };

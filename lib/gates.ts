@@ -5,8 +5,10 @@
  *
  * Design numbers: promotion needs p95 latency < 500 ms and error rate < 1%; roll back when the
  * error rate is > 5% for 2 minutes, p95 > 2 s for 5 minutes, or more than 3 consecutive health
- * checks fail.
+ * checks fail. After the last step (100%) the same triggers are watched for a while (the design's
+ * post-promotion watch, 15 min in prod).
  */
+import type { EnvironmentName } from "./environments";
 
 /** Every threshold and timing a release step is judged by. */
 export interface GateThresholds {
@@ -32,6 +34,13 @@ export interface GateThresholds {
   readonly ingestionLagMinutes: number;
   /** Time between health checks and trigger evaluations while a step is observed (seconds). */
   readonly checkIntervalSeconds: number;
+  /**
+   * Post-promotion watch: after traffic reaches 100%, the rollback triggers keep being evaluated on
+   * the new live revision's requests of this many minutes (then until they are ingested); a
+   * trigger rolls back. 0 turns the watch off. The default depends on the environment
+   * (`ENVIRONMENT_GATES`).
+   */
+  readonly postPromotionWatchMinutes: number;
 }
 
 /** The design's values. */
@@ -47,7 +56,32 @@ export const DEFAULT_GATES: GateThresholds = {
   inconclusiveMaxWaitMinutes: 10,
   ingestionLagMinutes: 3,
   checkIntervalSeconds: 30,
+  postPromotionWatchMinutes: 15,
 };
+
+/**
+ * Defaults that depend on the stack's `chatbot-platform:environment`, over `DEFAULT_GATES`; a
+ * stack's `releaseGates` overrides both. The watch: prod 15 min (the design's value), staging 5
+ * min (the same watch, shorter: staging's traffic is test traffic and its releases are
+ * rehearsals), dev off (releases many times a day, scaled to zero, too few requests for a trigger).
+ */
+export const ENVIRONMENT_GATES: Readonly<Record<EnvironmentName, Partial<GateThresholds>>> = {
+  dev: { postPromotionWatchMinutes: 0 },
+  staging: { postPromotionWatchMinutes: 5 },
+  prod: {},
+};
+
+/** The gates of a stack: the design's values, its environment's defaults, then its overrides. */
+export function gatesFor(
+  environment: EnvironmentName | undefined,
+  overrides: Partial<GateThresholds> = {},
+): GateThresholds {
+  return {
+    ...DEFAULT_GATES,
+    ...(environment === undefined ? {} : ENVIRONMENT_GATES[environment]),
+    ...overrides,
+  };
+}
 
 /** What each threshold means and the range an override may take. */
 export const GATE_RANGES: Readonly<
@@ -81,4 +115,9 @@ export const GATE_RANGES: Readonly<
   },
   ingestionLagMinutes: { min: 0, max: 30, text: "telemetry ingestion delay allowed for (min)" },
   checkIntervalSeconds: { min: 5, max: 600, text: "time between checks during a step (s)" },
+  postPromotionWatchMinutes: {
+    min: 0,
+    max: 240,
+    text: "after 100%, watch the rollback triggers for (min; 0 = off)",
+  },
 };

@@ -48,6 +48,8 @@ interface RawOptions {
   smokePaths?: string;
   steps?: string;
   pause?: string;
+  /** False with `--no-watch`. */
+  watch?: boolean;
   waitForLock?: string;
 }
 
@@ -138,6 +140,7 @@ function parseCommand(name: string, options: RawOptions): ReleaseCommand {
         steps: options.steps === undefined ? DEFAULT_STEPS : parseSteps(options.steps),
         pauseMs: parseDuration(options.pause ?? DEFAULT_PAUSE),
         smokePaths: parseSmokePaths(options.smokePaths),
+        ...(options.watch === false ? { watch: false } : {}),
       };
     case "status":
       return { kind: "status" };
@@ -153,7 +156,7 @@ const EXIT_CODES = [
   "  1  a check or gate failed; traffic is back where it was",
   "  2  usage error, a malformed release block, the Pulumi CLI is missing or Azure is not signed in",
   "  3  refused before any change (live slot, nothing verified, stale stack file, locked)",
-  "  4  an error, timeout or interruption; traffic is back where it was",
+  "  4  an error, timeout or interruption; traffic is back where it was (interrupted during the post-promotion watch: the promotion stands)",
   "  5  putting traffic back failed: the message names the command that finishes it",
 ];
 
@@ -244,6 +247,10 @@ export function defineReleaseCommands(
       "observation time of each step below 100 (default: 5m)",
       optionValue,
     )
+    .option(
+      "--no-watch",
+      "skip the post-promotion watch (emergencies only: nothing then watches the new live slot)",
+    )
     .option("--smoke-paths <paths>", SMOKE_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
     .addHelpText(
@@ -252,6 +259,7 @@ export function defineReleaseCommands(
         "npm run release -- promote --stack staging",
         "npm run release -- promote --stack prod --steps 10,50,100 --pause 5m",
         "npm run release -- promote --stack dev --steps 100",
+        "npm run release -- promote --stack prod --steps 100 --no-watch   # emergency fix",
       ]),
     )
     .action(action("promote"));

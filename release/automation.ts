@@ -5,7 +5,15 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import { RELEASE_LOCK_TAG, ReleaseWorkspace, StackLockedError } from "./ports";
 import { aksDeployTargets } from "./targets";
-import { GATES_CONFIG_KEY, RELEASE_CONFIG_KEY, ReleaseConfigError, ReleaseState } from "./state";
+import {
+  ENVIRONMENT_CONFIG_KEY,
+  GATES_CONFIG_KEY,
+  WEBHOOKS_CONFIG_KEY,
+  chatWebhookOf,
+  RELEASE_CONFIG_KEY,
+  ReleaseConfigError,
+  ReleaseState,
+} from "./state";
 
 /** The stack tag a verified deploy leaves: `<slot>:<version>`. */
 export const VERIFIED_TAG = "chatbot:verified";
@@ -58,6 +66,15 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
 
   async readGates(): Promise<unknown> {
     return this.readJson(GATES_CONFIG_KEY);
+  }
+
+  async readEnvironment(): Promise<string | undefined> {
+    return (await this.stack.getAllConfig())[ENVIRONMENT_CONFIG_KEY]?.value;
+  }
+
+  async readChatWebhook(): Promise<string | undefined> {
+    // `getAllConfig` runs `pulumi config --show-secrets --json`: the secret is decrypted here only.
+    return chatWebhookOf(await this.readJson(WEBHOOKS_CONFIG_KEY));
   }
 
   private async readJson(key: string): Promise<unknown> {

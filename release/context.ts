@@ -103,7 +103,9 @@ export async function loadContext(
 ): Promise<ReleaseContext> {
   const stack = deps.workspace.stackName;
   const release = parseReleaseState(await deps.workspace.readRelease());
-  const gates = deps.gates ?? parseGateState(await deps.workspace.readGates());
+  const gates =
+    deps.gates ??
+    parseGateState(await deps.workspace.readGates(), await deps.workspace.readEnvironment());
   const out = await deps.workspace.outputs();
   // On AKS the program exports the base name of revision names as `appName` (`release/aks.ts`).
   const appName = out.containerAppName ?? out.appName ?? "";

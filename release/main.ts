@@ -21,11 +21,13 @@ import { ArmContainerApps, LogsTelemetry } from "./azure";
 import { FetchHttpChecker } from "./http";
 import { aksPorts, targetOf } from "./targets";
 import { runRelease } from "./orchestrator";
+import { WebhookNotifier, WebhookOptions } from "./webhook";
 import {
   Clock,
   ContainerAppPort,
   DEFAULT_TIMINGS,
   EXIT,
+  Notifier,
   ReleaseDeps,
   ReleaseWorkspace,
   Reporter,
@@ -105,6 +107,42 @@ export const realClock: Clock = {
     }
   },
 };
+
+/** The environment variable that holds the release webhook's URL (a secret). */
+export const WEBHOOK_ENV = "CHATBOT_RELEASE_WEBHOOK_URL";
+
+/**
+ * The release events' notifier: a webhook at `CHATBOT_RELEASE_WEBHOOK_URL` when it is set, else at
+ * the stack's `alertWebhooks.slack` (the alerts' chat webhook), else none. A webhook that cannot be
+ * read or is not https is a warning, never a failed release.
+ */
+export async function releaseNotifier(
+  env: NodeJS.ProcessEnv,
+  workspace: Pick<ReleaseWorkspace, "readChatWebhook">,
+  report: Reporter,
+  options: WebhookOptions = {},
+): Promise<Notifier | undefined> {
+  let url = env[WEBHOOK_ENV];
+  if (url === undefined || url === "") {
+    try {
+      url = await workspace.readChatWebhook();
+    } catch (err) {
+      report.error(
+        `warning: cannot read the stack's chat webhook (${(err as Error).message}); release notifications are off`,
+      );
+      return undefined;
+    }
+  }
+  if (url === undefined || url === "") {
+    return undefined;
+  }
+  try {
+    return new WebhookNotifier(url, options);
+  } catch (err) {
+    report.error(`warning: ${(err as Error).message}; release notifications are off`);
+    return undefined;
+  }
+}
 
 /** The Azure ports for a subscription. */
 export interface AzurePorts {
@@ -221,14 +259,18 @@ export async function runReleaseCommand(
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
-      report.error(`received ${signal}: stopping; traffic is put back before the command exits`);
+      report.error(
+        `received ${signal}: stopping; traffic that moved is put back before the command exits (during the post-promotion watch the promotion stands)`,
+      );
       controller.abort(new Error(signal));
     }
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
+    const notifier = await releaseNotifier(process.env, workspace, report);
     return await runRelease(parsed.command, {
+      ...(notifier === undefined ? {} : { notifier }),
       workspace,
       azure: ports.azure,
       telemetry: ports.telemetry,

@@ -14,10 +14,11 @@ import {
   shortStackName,
 } from "./context";
 import { DeployCommand, deploy, verifiedMarker } from "./deploy";
-import { EXIT, ExitCode, RELEASE_LOCK_TAG, ReleaseDeps } from "./ports";
+import { EXIT, ExitCode, RELEASE_LOCK_TAG, ReleaseDeps, Reporter } from "./ports";
+import { NOTIFY_FLUSH_MS, NotificationQueue, announce } from "./notify";
 import { PromoteCommand, promote } from "./promote";
 import { RollbackCommand, rollback } from "./rollback";
-import { ReleaseConfigError, latestSlot } from "./state";
+import { ReleaseConfigError, ReleaseState, latestSlot, parseReleaseState } from "./state";
 import { StateNotRecorded, bestEffort } from "./record";
 import { CheckFailed, Refused } from "./traffic";
 
@@ -28,8 +29,81 @@ export type { DeployCommand, PromoteCommand, RollbackCommand };
 export type ReleaseCommand = StatusCommand | DeployCommand | PromoteCommand | RollbackCommand;
 export { shortStackName, verifiedMarker };
 
-/** Runs one release command and returns the process exit code. */
+/**
+ * Runs one release command and returns the process exit code. Its events go to `deps.notifier`
+ * through a queue (`notify.ts`): a deploy, a rollback command and a failed command (exit 1, 4, 5)
+ * are announced here, promotion steps and automatic rollbacks by `promote`.
+ */
 export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Promise<ExitCode> {
+  if (deps.notifier === undefined || command.kind === "status") {
+    return runCommand(command, deps);
+  }
+  const queue = new NotificationQueue(deps.notifier, deps.report);
+  let firstError: string | undefined;
+  const report: Reporter = {
+    info: (line) => deps.report.info(line),
+    error: (line) => {
+      if (firstError === undefined && !line.startsWith("warning:")) {
+        firstError = line;
+      }
+      deps.report.error(line);
+    },
+  };
+  const inner = { ...deps, notifier: queue, report };
+  const exit = await runCommand(command, inner);
+  await announceOutcome(command, inner, exit, firstError);
+  await queue.flush(NOTIFY_FLUSH_MS);
+  return exit;
+}
+
+/** Announces a finished deploy or rollback command, or a failed command, with the stack file's state. */
+async function announceOutcome(
+  command: Exclude<ReleaseCommand, StatusCommand>,
+  deps: ReleaseDeps,
+  exit: ExitCode,
+  firstError: string | undefined,
+): Promise<void> {
+  const failed =
+    exit === EXIT.checkFailed || exit === EXIT.errorRolledBack || exit === EXIT.rollbackFailed;
+  if (exit !== EXIT.ok && !failed) {
+    return;
+  }
+  if (exit === EXIT.ok && command.kind === "promote") {
+    return;
+  }
+  let release: ReleaseState | undefined;
+  try {
+    release = parseReleaseState(await deps.workspace.readRelease());
+  } catch {
+    release = undefined;
+  }
+  const stack = deps.workspace.stackName;
+  const latest = release === undefined ? undefined : release[latestSlot(release)];
+  const live = release === undefined ? undefined : release[release.live];
+  if (failed) {
+    const version = command.kind === "deploy" ? command.version : latest?.version;
+    const reason = (firstError ?? `exit ${exit}`).replace(/^(error|check failed|refused): /, "");
+    announce(deps, "failure", stack, release, {
+      version,
+      reason,
+      exitCode: exit,
+      text: `${command.kind}${version === undefined ? "" : ` ${version}`} failed (exit ${exit}): ${reason}`,
+    });
+  } else if (command.kind === "deploy") {
+    announce(deps, "deploy", stack, release, {
+      version: command.version,
+      text: `deployed ${command.version} to ${release === undefined ? "?" : latestSlot(release)} at 0% traffic, verified; live: ${release?.live} (${live?.version})`,
+    });
+  } else {
+    announce(deps, "rollback", stack, release, {
+      version: live?.version,
+      reason: "rollback command",
+      text: `rolled back by command: ${release?.live} (${live?.version}) is live at 100%`,
+    });
+  }
+}
+
+async function runCommand(command: ReleaseCommand, deps: ReleaseDeps): Promise<ExitCode> {
   try {
     if (command.kind === "status") {
       return await status(await loadContext(deps, { readOnly: true }), deps);

@@ -46,6 +46,11 @@ export interface ReleaseWorkspace {
   /** `chatbot-platform:environment` (`dev`, `staging`, `prod`), or `undefined`: gate defaults depend on it. */
   readEnvironment(): Promise<string | undefined>;
   /**
+   * The chat webhook release notifications go to: `chatbot-platform:alertWebhooks.slack` (a
+   * secret, decrypted; the webhook the alerts' chat adapter posts to), or `undefined`.
+   */
+  readChatWebhook(): Promise<string | undefined>;
+  /**
    * `pulumi up` for a deploy: `app` limits it to the Container App (and the image it builds, if
    * any); `stack` is the whole stack, for an app that does not exist yet. Throws
    * `StackLockedError` when the stack is locked.
@@ -185,6 +190,51 @@ export interface HttpChecker {
   get(url: string, headers?: Readonly<Record<string, string>>): Promise<HttpResult>;
 }
 
+/** What a release notification is about. */
+export type ReleaseEventKind = "deploy" | "promote-step" | "promoted" | "rollback" | "failure";
+
+/** One slot as a notification shows it. */
+export interface NotifiedSlot {
+  readonly version: string;
+  readonly image: string;
+  /** The revision suffix, once recorded. */
+  readonly revision?: string;
+}
+
+/**
+ * A release event, as posted to the stack's webhook (JSON). `text` is the whole message in one
+ * line, so a Slack (or Teams) incoming webhook shows it as it is.
+ */
+export interface ReleaseNotification {
+  readonly event: ReleaseEventKind;
+  /** The stack name as given (`prod` or `org/prod`). */
+  readonly stack: string;
+  /** The version the event is about (deployed, promoted, rolled back to); `null` when none. */
+  readonly version: string | null;
+  /** The slots as the stack file records them after the event, and which one is live. */
+  readonly slots: {
+    readonly live: Slot | null;
+    readonly blue: NotifiedSlot | null;
+    readonly green: NotifiedSlot | null;
+  };
+  /** Traffic by label after the event (percent). */
+  readonly traffic: { readonly blue: number; readonly green: number };
+  /** Why: the failed check, the trigger, the error; `null` for a success. */
+  readonly reason: string | null;
+  /** For `failure`: the command's exit code. */
+  readonly exitCode?: number;
+  /** For `promote-step`: the candidate's share (percent). */
+  readonly step?: number;
+  /** ISO 8601, UTC. */
+  readonly timestamp: string;
+  readonly text: string;
+}
+
+/** Posts release events to the stack's webhook. A failed post never fails or holds up a release. */
+export interface Notifier {
+  send(notification: ReleaseNotification): Promise<void>;
+}
+
 /** Time, injected so tests and the drill never wait for real. */
 export interface Clock {
   /** Epoch ms. */
@@ -247,6 +297,8 @@ export interface ReleaseDeps {
   readonly lockWaitMs?: number;
   /** Gate overrides for tests; by default the stack's `releaseGates` over the design's values. */
   readonly gates?: GateThresholds;
+  /** Where release events go (the stack's webhook); none: no notifications. */
+  readonly notifier?: Notifier;
 }
 
 /** The paths a verification requests on a label URL (the probe paths the alerts exclude too). */

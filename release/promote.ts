@@ -10,32 +10,31 @@
  * - at the end, once `ingestionLagMinutes` have passed, the promotion criteria over the whole step
  *   (p95 and error rate of the candidate's own requests). Too few requests is inconclusive: the
  *   step waits, at most `inconclusiveMaxWaitMinutes`, then fails; it never passes.
- * Undo: every failure after traffic moved (a gate, an Azure error, a timeout, SIGINT/SIGTERM)
- * puts the original traffic back with one ARM write before the command exits.
+ * After the last step, the post-promotion watch (`watch.ts`) keeps evaluating the rollback
+ * triggers on the new live revision for `postPromotionWatchMinutes`; a trigger rolls back.
+ * Undo: every failure after traffic moved (a gate, a trigger during the watch, an Azure error, a
+ * timeout, SIGINT/SIGTERM during a step) puts the original traffic back with one ARM write before
+ * the command exits. SIGINT/SIGTERM during the watch keeps the promotion (it passed its gates).
+ * Every step, the finished promotion and a rollback are announced (`notify.ts`).
  */
-import { DEFAULT_SMOKE_PATHS } from "./ports";
 import {
   ReleaseContext,
   assertTrafficMatches,
-  labelUrl,
+  labelEndpoint,
   productionUrl,
   revisionOf,
 } from "./context";
 import { verifiedMarker } from "./deploy";
-import { promotionVerdict, triggerReason } from "./gates";
+import { promotionVerdict } from "./gates";
 import { deactivateSuperseded } from "./lifecycle";
-import { EXIT, ExitCode, ReleaseDeps, RequestStats, TrafficWeight, probeNames } from "./ports";
+import { EXIT, ExitCode, ReleaseDeps, TrafficWeight } from "./ports";
 import { ReleaseState, Slot, otherSlot, trafficOf } from "./state";
 import { bestEffort, recordRelease } from "./record";
-import {
-  CheckFailed,
-  Refused,
-  describeTraffic,
-  ensureServable,
-  sameTraffic,
-  writeTraffic,
-} from "./traffic";
-import { healthOnce, verifyUrl } from "./verify";
+import { CheckFailed, Refused, ensureServable, writeTraffic } from "./traffic";
+import { verifyUrl } from "./verify";
+import { announce } from "./notify";
+import { MINUTE, RevisionObserver } from "./observe";
+import { watchPromotion } from "./watch";
 
 export interface PromoteCommand {
   readonly kind: "promote";
@@ -44,12 +43,12 @@ export interface PromoteCommand {
   /** Observation time of each step but the last. @default 2 min */
   readonly pauseMs: number;
   readonly smokePaths: readonly string[];
+  /**
+   * Watch the new live slot after the last step for `postPromotionWatchMinutes` (`--no-watch`
+   * skips it, for emergencies). @default true
+   */
+  readonly watch?: boolean;
 }
-
-const MINUTE = 60_000;
-
-/** Consecutive failed telemetry reads a step tolerates (throttling, a transient error). */
-export const TELEMETRY_FAILURE_LIMIT = 3;
 
 /**
  * Observes one canary step until its verdict, every `checkIntervalSeconds`: health checks of the
@@ -71,70 +70,29 @@ async function observeStep(
   const g = ctx.gates;
   const interval = g.checkIntervalSeconds * 1000;
   const lag = g.ingestionLagMinutes * MINUTE;
-  const url = labelUrl(ctx, candidate.slot);
   if (ctx.workspaceId === "") {
     throw new CheckFailed(
       "the stack exports no `logAnalyticsWorkspaceId`: the gates cannot read the candidate's requests (run pulumi up once to add the output)",
     );
   }
-  const excludeNames = probeNames([...new Set([...DEFAULT_SMOKE_PATHS, ...smokePaths])]);
-  let telemetryFailures = 0;
-  const stats = async (fromMs: number, toMs: number): Promise<RequestStats | undefined> => {
-    try {
-      const result = await deps.telemetry.requestStats({
-        workspaceId: ctx.workspaceId,
-        revisionName: candidate.revision,
-        fromMs,
-        toMs,
-        excludeNames,
-      });
-      telemetryFailures = 0;
-      return result;
-    } catch (err) {
-      telemetryFailures++;
-      if (telemetryFailures >= TELEMETRY_FAILURE_LIMIT) {
-        throw err;
-      }
-      deps.report.info(
-        `telemetry read failed (${(err as Error).message}); ${TELEMETRY_FAILURE_LIMIT - telemetryFailures} more failure(s) allowed before the promotion is rolled back`,
-      );
-      return undefined;
-    }
-  };
+  const observer = new RevisionObserver(
+    ctx,
+    deps,
+    {
+      revision: candidate.revision,
+      endpoint: labelEndpoint(ctx, candidate.slot),
+      smokePaths,
+      expected,
+      what: "the step",
+    },
+    stepStart,
+  );
   const end = stepStart + pauseMs;
   const deadline = end + lag + g.inconclusiveMaxWaitMinutes * MINUTE;
-  let consecutive = 0;
   let told = false;
   for (;;) {
     await deps.clock.sleep(interval, deps.signal);
-    // A concurrent update (a `pulumi up` that passed the generation guard before this step's
-    // write) or a change in the portal may have moved traffic: judge nothing that is not this step.
-    const app = await deps.azure.getApp(ctx.ref);
-    if (app !== undefined && !sameTraffic(app.traffic, expected)) {
-      throw new CheckFailed(
-        `traffic was changed outside the release during the step (Azure serves ${describeTraffic(app.traffic)}); a concurrent pulumi up or a change in the portal`,
-      );
-    }
-    const failures = await healthOnce(deps, url, smokePaths);
-    consecutive = failures.length === 0 ? 0 : consecutive + 1;
-    if (consecutive > g.maxConsecutiveHealthFailures) {
-      throw new CheckFailed(
-        `health check failed ${consecutive} times in a row (more than ${g.maxConsecutiveHealthFailures}): ${failures.join(", ")}`,
-      );
-    }
-    const ingested = deps.clock.now() - lag;
-    if (ingested > stepStart) {
-      const from = (minutes: number) => Math.max(stepStart, ingested - minutes * MINUTE);
-      const errorWindow = await stats(from(g.rollbackErrorRateWindowMinutes), ingested);
-      const latencyWindow = await stats(from(g.rollbackP95WindowMinutes), ingested);
-      const reason =
-        errorWindow === undefined || latencyWindow === undefined
-          ? undefined
-          : triggerReason(errorWindow, latencyWindow, g);
-      if (reason !== undefined) {
-        throw new CheckFailed(`rollback trigger: ${reason}`);
-      }
-    }
+    const { ingested } = await observer.check();
     if (ingested < end) {
       if (deps.clock.now() >= end && !told) {
         told = true;
@@ -144,7 +102,7 @@ async function observeStep(
       }
       continue;
     }
-    const window = await stats(stepStart, ingested);
+    const window = await observer.stats(stepStart, ingested);
     if (window === undefined) {
       continue;
     }
@@ -206,6 +164,22 @@ export async function promote(
     await writeTraffic(deps, ctx.ref, traffic, generation);
     await recordRelease(deps, { ...next, generation });
   };
+  const minutes = ctx.gates.postPromotionWatchMinutes;
+  const watch = command.watch !== false && minutes > 0;
+  let watchStart: number | undefined;
+  const tell = (
+    event: "promote-step" | "promoted" | "rollback",
+    state: ReleaseState,
+    text: string,
+    extra: { reason?: string; step?: number } = {},
+  ) =>
+    announce(
+      deps,
+      event,
+      stack,
+      { ...state, generation },
+      { version: candidate.version, text, ...extra },
+    );
   try {
     for (const step of command.steps) {
       deps.signal?.throwIfAborted();
@@ -215,6 +189,12 @@ export async function promote(
         const stepStart = deps.clock.now();
         deps.report.info(
           `step ${step}%: ${idle} (${candidate.version}, ${candidateRevision}) gets ${step}% of traffic; observing for ${command.pauseMs / 1000}s`,
+        );
+        tell(
+          "promote-step",
+          { ...release, canaryPercent: step },
+          `promote ${candidate.version}: step ${step}%, ${idle} gets ${step}% of traffic`,
+          { step },
         );
         await observeStep(
           ctx,
@@ -228,16 +208,48 @@ export async function promote(
       } else {
         await write(trafficAt(idle, 0), { ...release, live: idle, canaryPercent: 0 });
         deps.report.info(`step 100%: ${idle} (${candidate.version}) is live`);
+        tell(
+          "promote-step",
+          { ...release, live: idle, canaryPercent: 0 },
+          `promote ${candidate.version}: step 100%, ${idle} is live${watch ? `; watched for ${minutes} min` : ""}`,
+          { step },
+        );
         await verifyUrl(deps, `production (${idle} live)`, productionUrl(ctx), command.smokePaths);
       }
+    }
+    if (watch) {
+      watchStart = deps.clock.now();
+      await watchPromotion(
+        ctx,
+        deps,
+        { slot: idle, version: candidate.version, revision: candidateRevision },
+        trafficAt(idle, 0),
+        command.smokePaths,
+      );
+    } else {
+      deps.report.info(
+        command.watch === false
+          ? `post-promotion watch skipped (--no-watch): nothing watches ${idle} (${candidate.version}) now; roll back with: npm run release -- rollback --stack ${stack}`
+          : `no post-promotion watch (\`postPromotionWatchMinutes\` is 0 on stack ${stack})`,
+      );
     }
   } catch (err) {
     if (!moved) {
       throw err;
     }
+    if (watchStart !== undefined && deps.signal?.aborted === true) {
+      // The promotion happened and passed its gates; an interrupted watch (Ctrl-C, a cancelled
+      // job) keeps it rather than roll back a healthy release. Nothing more is changed.
+      const watched = Math.round((deps.clock.now() - watchStart) / 1000);
+      deps.report.error(
+        `interrupted (${String(deps.signal.reason)}) during the post-promotion watch after ${watched}s of ${minutes} min: the promotion stands, ${idle} (${candidate.version}) serves 100% of traffic and the stack file says so; nothing watches it now. Roll back if needed with: npm run release -- rollback --stack ${stack}`,
+      );
+      return EXIT.errorRolledBack;
+    }
+    const during = watchStart === undefined ? "" : "post-promotion watch: ";
     const why =
       err instanceof CheckFailed
-        ? err.message
+        ? `${during}${err.message}`
         : deps.signal?.aborted
           ? `interrupted (${String(deps.signal.reason)})`
           : `error: ${(err as Error).message.replace(/\.$/, "")}`;
@@ -259,6 +271,12 @@ export async function promote(
     deps.report.error(
       `rolled back automatically: ${release.live} (${release[release.live]?.version}) serves ${100 - release.canaryPercent}% of traffic again`,
     );
+    tell(
+      "rollback",
+      release,
+      `rolled back automatically: ${candidate.version} on ${idle} failed (${why}); ${release.live} (${release[release.live]?.version}) serves ${100 - release.canaryPercent}% again`,
+      { reason: why },
+    );
     return err instanceof CheckFailed ? EXIT.checkFailed : EXIT.errorRolledBack;
   }
   await bestEffort(deps, "clear the verified marker", () =>
@@ -271,6 +289,11 @@ export async function promote(
   ]);
   deps.report.info(
     `promoted ${idle} (${candidate.version}) to live on stack ${stack}; ${release.live} (${release[release.live]?.version}) is idle and stays active for rollback; undo with: npm run release -- rollback --stack ${stack}`,
+  );
+  tell(
+    "promoted",
+    { ...release, live: idle, canaryPercent: 0 },
+    `promoted ${candidate.version}: ${idle} is live${watch ? ` (watched ${minutes} min, no trigger fired)` : ""}; ${release.live} (${release[release.live]?.version}) is idle`,
   );
   return EXIT.ok;
 }

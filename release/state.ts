@@ -5,6 +5,7 @@
  * functions, no Pulumi or Azure calls.
  */
 import { ConfigError, parseGatesConfig, parseRelease } from "../lib/config";
+import { ENVIRONMENTS } from "../lib/environments";
 import { GateThresholds } from "../lib/gates";
 import { revisionName as programRevisionName, revisionSuffix } from "../lib/naming";
 import {
@@ -20,6 +21,16 @@ import {
 export const RELEASE_CONFIG_KEY = "chatbot-platform:release";
 /** The config key of the gate overrides. */
 export const GATES_CONFIG_KEY = "chatbot-platform:releaseGates";
+/** The config key of the stack's environment (`dev`, `staging`, `prod`): some gate defaults depend on it. */
+export const ENVIRONMENT_CONFIG_KEY = "chatbot-platform:environment";
+/** The config key of the alerts' webhooks (secret); release notifications go to its `slack` URL. */
+export const WEBHOOKS_CONFIG_KEY = "chatbot-platform:alertWebhooks";
+
+/** The `slack` URL of a parsed `alertWebhooks` block, or `undefined`. */
+export function chatWebhookOf(webhooks: unknown): string | undefined {
+  const slack = (webhooks as { slack?: unknown } | undefined)?.slack;
+  return typeof slack === "string" && slack !== "" ? slack : undefined;
+}
 
 // One definition of the contract: slots and the canary range come from the program.
 export { MAX_CANARY_PERCENT, otherSlot, slotWeight };
@@ -96,10 +107,14 @@ export function parseReleaseState(raw: unknown): ReleaseState | undefined {
   };
 }
 
-/** The stack's gates: its `releaseGates` overrides over the design's values (the program's rules). */
-export function parseGateState(raw: unknown): GateThresholds {
+/**
+ * The stack's gates: its `releaseGates` overrides over its environment's defaults (the program's
+ * rules). An environment that is not one of the program's gives the design's values.
+ */
+export function parseGateState(raw: unknown, environment?: unknown): GateThresholds {
+  const known = ENVIRONMENTS.find((name) => name === environment);
   try {
-    return parseGatesConfig(raw);
+    return parseGatesConfig(raw, known);
   } catch (err) {
     if (err instanceof ConfigError) {
       throw new ReleaseConfigError(err.message);

@@ -16,4 +16,5 @@ export type { ModelClientOptions, ModelServer } from "./server";
 export { parseGateQuery, weightedPercentile } from "./telemetry";
 export type { GateQuery, GateResult, RequestRow } from "./telemetry";
 export { USER_REQUEST, replicaName } from "./workload";
+export { DRILL_WEBHOOK_URL, WebhookReceiver } from "./webhook";
 export type { HttpAnswer } from "./workload";

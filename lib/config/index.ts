@@ -32,6 +32,8 @@ export { stackConfigJsonSchema } from "./stackFile";
 
 /** Key Vault secret that holds the generated PostgreSQL administrator password. */
 export const POSTGRES_PASSWORD_SECRET = "postgres-admin-password";
+/** Keys whose every value is a secret: shown redacted, refused unless encrypted. */
+const SECRET_KEYS = ["secretValues", "alertWebhooks"];
 /** What an error shows instead of a value that is (or probably is) a secret. */
 export const REDACTED = "[secret]";
 
@@ -87,7 +89,8 @@ class Problems {
       .slice(1)
       .map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`))
       .join("")}`;
-    const secret = head === "secretValues" || rest.some((s) => SECRET_NAME_PATTERN.test(s));
+    const secret =
+      SECRET_KEYS.includes(head) || rest.some((s) => SECRET_NAME_PATTERN.test(s));
     const shown = secret
       ? `"${REDACTED}"`
       : value === undefined
@@ -199,6 +202,7 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
   if (postgres?.tier === "Burstable" && postgres.highAvailability !== "Disabled")
     problems.add(["postgres", "highAvailability"], postgres.highAvailability, M.burstableHa);
   const secrets = readSecrets(config, problems, options.secretKeys);
+  checkEncrypted("alertWebhooks", config.alertWebhooks ?? {}, problems, options.secretKeys);
   if (config.release)
     checkRelease(
       config.release,
@@ -224,6 +228,8 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     owner,
     release,
     releaseGates,
+    alerts,
+    alertWebhooks,
     imageBuild,
     network,
     target,
@@ -247,6 +253,12 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     tags,
     release,
     gates: gatesFor(environment, releaseGates),
+    alerts: {
+      emails: alerts.emails,
+      pagerEmails: alerts.pagerEmails,
+      monthlyBudget: alerts.monthlyBudget ?? profile.monthlyBudget,
+      webhooks: alertWebhooks,
+    },
     ...settings,
     secrets,
     imageBuild,
@@ -300,6 +312,21 @@ function readSecrets(
   )
     problems.add(["secretValues"], REDACTED, M.encrypt);
   return secrets;
+}
+
+/** Every leaf of a secret key must be `secure:` in the stack file (or the key marked secret). */
+function checkEncrypted(
+  key: string,
+  values: Record<string, unknown>,
+  problems: Problems,
+  secretKeys?: readonly string[],
+): void {
+  const message = M.encrypt.replace("secretValues.<NAME>", `${key}.<NAME>`);
+  const plain = problems.file?.plaintextLeaves(key) ?? [];
+  plain.forEach((name) => problems.add([key, name], REDACTED, message));
+  const set = Object.values(values).some((value) => value !== undefined);
+  if (!plain.length && secretKeys && set && !secretKeys.includes(key))
+    problems.add([key], REDACTED, message);
 }
 
 /** The release rules that depend on the app name and on `imageBuild`. */

@@ -270,6 +270,17 @@ const secure = {
   required: ["secure"],
   additionalProperties: false,
 };
+/** An alert receiver's address (Azure allows 64 characters, https://learn.microsoft.com/azure/azure-monitor/service-limits#action-groups). */
+const email = text(/^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$/, "expected an email address").refine(
+  (value) => value.length <= 64,
+  { error: "expected an email address of at most 64 characters" },
+);
+/** A webhook URL: a secret (it authorizes posting), https only. */
+const webhook = z
+  .string({ error: "expected an https URL" })
+  .superRefine(rule((v) => (/^https:\/\/[^\s/]+\/\S*$/.test(v) ? undefined : "expected an https URL")))
+  .optional()
+  .meta(secure);
 
 /** Every key of the project: the stack file's `chatbot-platform:<key>` entries. */
 export const configShape = {
@@ -325,6 +336,19 @@ export const configShape = {
     description: "Values of appSecrets, encrypted (`secure:`).",
     additionalProperties: secure,
   }),
+  alerts: object({
+    emails: z.array(email, { error: "expected a list of email addresses" }).default([]),
+    pagerEmails: z.array(email, { error: "expected a list of email addresses" }).default([]),
+    monthlyBudget: num(1, 10_000_000).optional(),
+  })
+    .prefault({})
+    .meta({
+      description:
+        "Alert receivers (emails, pagerEmails) and the monthly budget (default: the environment's); webhooks in alertWebhooks.",
+    }),
+  alertWebhooks: object({ slack: webhook, teams: webhook, pager: webhook })
+    .default({})
+    .meta({ description: "Slack, Teams and pager webhook URLs, encrypted (`secure:`)." }),
   imageBuild: object({
     context: text(/./, "expected the build context directory").default("."),
     dockerfile: text(/./, "expected a non-empty string").default("Dockerfile"),

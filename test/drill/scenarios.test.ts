@@ -121,6 +121,30 @@ const EXPECTED: Readonly<
     live: "blue",
     told: /cannot pull its image or read Key Vault yet \(role assignments take minutes to take effect\)/,
   },
+  "watch-passes": {
+    exit: 0,
+    traffic: { blue: 0, green: 100 },
+    live: "green",
+    told: /^post-promotion watch passed: no rollback trigger fired for green \(1\.5\.0\) in 5 min$/,
+  },
+  "watch-trigger-after-promotion": {
+    exit: 1,
+    traffic: { blue: 100, green: 0 },
+    live: "blue",
+    told: /^promotion of green failed: post-promotion watch: rollback trigger: error rate \d+\.\d% \(\d+ of \d+\) over 2 min is above 5%$/,
+  },
+  "watch-interrupted": {
+    exit: 4,
+    traffic: { blue: 0, green: 100 },
+    live: "green",
+    told: /^interrupted \(Error: SIGINT\) during the post-promotion watch after 30s of 5 min: the promotion stands, green \(1\.5\.0\) serves 100% of traffic and the stack file says so; nothing watches it now\. Roll back if needed with: npm run release -- rollback --stack staging$/,
+  },
+  "notification-webhook-down": {
+    exit: 0,
+    traffic: { blue: 0, green: 100 },
+    live: "green",
+    told: /^promoted green \(1\.5\.0\) to live on stack staging/,
+  },
 };
 
 describe("release drill: built-in scenarios", function () {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig, PlatformConfig, RawConfig } from "../../lib/config";
-import { DEFAULT_GATES, GATE_RANGES, GateThresholds } from "../../lib/gates";
+import { DEFAULT_GATES, GATE_RANGES, GateThresholds, gatesFor } from "../../lib/gates";
 
 const BLUE = { version: "1.4.2", image: "acr.azurecr.io/chatbot-api:1.4.2" };
 const DIGEST = "a".repeat(64);
@@ -410,7 +410,21 @@ describe("config: release gates", () => {
       inconclusiveMaxWaitMinutes: 10,
       ingestionLagMinutes: 3,
       checkIntervalSeconds: 30,
+      postPromotionWatchMinutes: 0,
     });
+  });
+
+  it("takes the post-promotion watch from the environment: dev off, staging 5 min, prod 15 min; an override wins", () => {
+    const watch = (overrides: Record<string, unknown>) =>
+      parse(raw(overrides)).gates.postPromotionWatchMinutes;
+    assert.equal(watch({}), 0);
+    assert.equal(watch({ environment: "staging" }), 5);
+    assert.equal(watch({ environment: "prod" }), 15);
+    assert.equal(
+      watch({ environment: "prod", releaseGates: { postPromotionWatchMinutes: 30 } }),
+      30,
+    );
+    assert.equal(watch({ releaseGates: { postPromotionWatchMinutes: "10" } }), 10);
   });
 
   it("every default lies within the range an override may take", () => {
@@ -426,7 +440,7 @@ describe("config: release gates", () => {
       raw({ releaseGates: { minRequests: 200, promoteMaxP95Ms: "400", checkIntervalSeconds: 10 } }),
     );
     assert.deepStrictEqual(config.gates, {
-      ...DEFAULT_GATES,
+      ...gatesFor("dev"),
       minRequests: 200,
       promoteMaxP95Ms: 400,
       checkIntervalSeconds: 10,
@@ -435,7 +449,7 @@ describe("config: release gates", () => {
 
   it("fails when an override names an unknown gate", () => {
     assert.deepStrictEqual(problems(raw({ releaseGates: { minRequest: 10 } })), [
-      'Invalid `chatbot-platform:releaseGates.minRequest`: received 10; not a known key (did you mean `releaseGates.minRequests`?); allowed keys: "promoteMaxP95Ms", "promoteMaxErrorRatePercent", "rollbackErrorRatePercent", "rollbackErrorRateWindowMinutes", "rollbackP95Ms", "rollbackP95WindowMinutes", "maxConsecutiveHealthFailures", "minRequests", "inconclusiveMaxWaitMinutes", "ingestionLagMinutes", "checkIntervalSeconds".',
+      'Invalid `chatbot-platform:releaseGates.minRequest`: received 10; not a known key (did you mean `releaseGates.minRequests`?); allowed keys: "promoteMaxP95Ms", "promoteMaxErrorRatePercent", "rollbackErrorRatePercent", "rollbackErrorRateWindowMinutes", "rollbackP95Ms", "rollbackP95WindowMinutes", "maxConsecutiveHealthFailures", "minRequests", "inconclusiveMaxWaitMinutes", "ingestionLagMinutes", "checkIntervalSeconds", "postPromotionWatchMinutes".',
     ]);
   });
 
@@ -572,7 +586,7 @@ describe("config: platform errors", () => {
 
   it("fails when a key is not one of the project's", () => {
     assert.deepStrictEqual(problems(raw({ replicas: "3" })), [
-      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "release", "releaseGates", "app", "postgres", "appSecrets", "secretValues", "imageBuild", "network".',
+      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "release", "releaseGates", "app", "postgres", "appSecrets", "secretValues", "alerts", "alertWebhooks", "imageBuild", "network".',
     ]);
   });
 

@@ -266,6 +266,10 @@ export class MemoryWorkspace implements ReleaseWorkspace {
   readonly calls: string[] = [];
   release: unknown;
   gates: unknown;
+  /** `chatbot-platform:environment`; unset by default (the design's gates: prod's watch). */
+  environment: string | undefined;
+  /** `alertWebhooks.slack`; unset by default. */
+  chatWebhook: string | undefined;
   outputMap: Record<string, string>;
   inProgress = false;
   verified: string | undefined;
@@ -282,6 +286,8 @@ export class MemoryWorkspace implements ReleaseWorkspace {
     init: {
       release?: unknown;
       gates?: unknown;
+      environment?: string;
+      chatWebhook?: string;
       outputs?: Record<string, string>;
       verified?: string;
       lock?: string;
@@ -289,6 +295,8 @@ export class MemoryWorkspace implements ReleaseWorkspace {
   ) {
     this.release = init.release === undefined ? undefined : structuredClone(init.release);
     this.gates = init.gates;
+    this.environment = init.environment;
+    this.chatWebhook = init.chatWebhook;
     this.outputMap = { ...(init.outputs ?? {}) };
     this.verified = init.verified;
     this.lock = init.lock;
@@ -306,6 +314,14 @@ export class MemoryWorkspace implements ReleaseWorkspace {
 
   async readGates(): Promise<unknown> {
     return this.gates;
+  }
+
+  async readEnvironment(): Promise<string | undefined> {
+    return this.environment;
+  }
+
+  async readChatWebhook(): Promise<string | undefined> {
+    return this.chatWebhook;
   }
 
   async up(message: string, target: "app" | "stack"): Promise<void> {

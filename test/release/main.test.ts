@@ -368,7 +368,7 @@ describe("release main: running the engine", () => {
     // then
     assert.equal(code, 4);
     assert.deepEqual(run.report.err, [
-      "received SIGTERM: stopping; traffic is put back before the command exits",
+      "received SIGTERM: stopping; traffic that moved is put back before the command exits (during the post-promotion watch the promotion stands)",
       "error: interrupted (Error: SIGTERM); live traffic did not move",
     ]);
     assert.deepEqual(

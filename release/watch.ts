@@ -1,0 +1,84 @@
+/**
+ * The post-promotion watch: after the last step (100%), the new live revision is watched for
+ * `postPromotionWatchMinutes` (per environment, `lib/gates.ts`) with the same checks as a canary
+ * step (`observe.ts`): the production URL's health every `checkIntervalSeconds` and the automatic
+ * rollback triggers on trailing windows, until the requests of the whole period have been ingested
+ * and judged. A check that fails throws; `promote` then rolls back to the previous live slot with
+ * one traffic write, as it does for a failed step.
+ */
+import { ReleaseContext, productionUrl } from "./context";
+import { MINUTE, RevisionObserver } from "./observe";
+import { ReleaseDeps, TrafficWeight } from "./ports";
+import { Slot } from "./state";
+
+/** `10:23:30 UTC` */
+export function utcClock(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+}
+
+/** The new live slot the watch is about. */
+export interface Watched {
+  readonly slot: Slot;
+  readonly version: string;
+  readonly revision: string;
+}
+
+/** How long the watch runs from `start`: its period, then the ingestion lag. */
+export function watchEnd(
+  ctx: ReleaseContext,
+  start: number,
+): { requestsUntil: number; until: number } {
+  const requestsUntil = start + ctx.gates.postPromotionWatchMinutes * MINUTE;
+  return { requestsUntil, until: requestsUntil + ctx.gates.ingestionLagMinutes * MINUTE };
+}
+
+/**
+ * Watches the new live revision; returns when its period has been judged without a trigger.
+ * Throws `CheckFailed` when a check fails, the signal's reason when interrupted.
+ */
+export async function watchPromotion(
+  ctx: ReleaseContext,
+  deps: ReleaseDeps,
+  watched: Watched,
+  expected: readonly TrafficWeight[],
+  smokePaths: readonly string[],
+): Promise<void> {
+  const g = ctx.gates;
+  const start = deps.clock.now();
+  const { requestsUntil, until } = watchEnd(ctx, start);
+  const url = productionUrl(ctx);
+  const observer = new RevisionObserver(
+    ctx,
+    deps,
+    {
+      revision: watched.revision,
+      endpoint: { url },
+      smokePaths,
+      expected,
+      what: "the post-promotion watch",
+    },
+    start,
+  );
+  const triggers =
+    ctx.workspaceId === ""
+      ? "no telemetry (the stack exports no `logAnalyticsWorkspaceId`: only health is watched)"
+      : `error rate above ${g.rollbackErrorRatePercent}% over ${g.rollbackErrorRateWindowMinutes} min, p95 above ${g.rollbackP95Ms} ms over ${g.rollbackP95WindowMinutes} min`;
+  deps.report.info(
+    `watching ${watched.slot} (${watched.version}, ${watched.revision}) for ${g.postPromotionWatchMinutes} min after promotion: health of ${url} every ${g.checkIntervalSeconds}s (more than ${g.maxConsecutiveHealthFailures} failures in a row roll back), ${triggers}; requests until ${utcClock(requestsUntil)} are judged, so the watch ends at ${utcClock(until)} (${g.ingestionLagMinutes} min ingestion lag). A trigger rolls back to the previous live slot; Ctrl-C ends the watch and keeps the promotion`,
+  );
+  const total = Math.round((until - start) / 1000);
+  for (;;) {
+    await deps.clock.sleep(g.checkIntervalSeconds * 1000, deps.signal);
+    const result = await observer.check();
+    if (result.ingested >= requestsUntil) {
+      deps.report.info(
+        `post-promotion watch passed: no rollback trigger fired for ${watched.slot} (${watched.version}) in ${g.postPromotionWatchMinutes} min`,
+      );
+      return;
+    }
+    const elapsed = Math.round((deps.clock.now() - start) / 1000);
+    deps.report.info(
+      `watching ${watched.slot} (${watched.version}) until ${utcClock(until)}: ${observer.describe(result)} (${elapsed}s of ${total}s)`,
+    );
+  }
+}

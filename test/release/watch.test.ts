@@ -1,0 +1,263 @@
+// The post-promotion watch (release/watch.ts, called by promote) over the model of Azure: what it
+// prints and until when, a trigger that rolls back, Ctrl-C that keeps the promotion, --no-watch,
+// the per-environment default, and a rollback that cannot be written.
+import * as assert from "node:assert/strict";
+import { gatesFor } from "../../lib/gates";
+import { runRelease } from "../../release/orchestrator";
+import { PromoteCommand } from "../../release/promote";
+import { ReleaseNotification, Reporter } from "../../release/ports";
+import {
+  APP,
+  BLUE_LIVE_GREEN_IDLE,
+  DOMAIN,
+  GREEN_REVISION,
+  IMAGE_2,
+  MemoryWorkspace,
+  RG,
+  STACK_OUTPUTS,
+  World,
+  blueLiveGreenIdle,
+  closeWorlds,
+  engineDeps,
+  startWorld,
+} from "./helpers";
+
+afterEach(closeWorlds);
+
+const SWITCH: PromoteCommand = {
+  kind: "promote",
+  steps: [100],
+  pauseMs: 0,
+  smokePaths: ["/health", "/ready"],
+};
+const PRODUCTION = `https://${APP}.${DOMAIN}`;
+/** Staging's gates: a 5-minute watch, 3 minutes of ingestion lag, a check every 30 s. */
+const STAGING = gatesFor("staging");
+
+function trafficByLabel(world: World): Record<string, number> {
+  const traffic = world.model.app(RG, APP)?.properties.configuration.ingress?.traffic ?? [];
+  return Object.fromEntries(traffic.map((entry) => [entry.label ?? "", entry.weight ?? 0]));
+}
+
+/** Blue live, green verified, user traffic flowing. */
+async function released(world: World, environment?: string): Promise<MemoryWorkspace> {
+  await blueLiveGreenIdle(world);
+  return new MemoryWorkspace("prod", {
+    release: BLUE_LIVE_GREEN_IDLE,
+    outputs: { ...STACK_OUTPUTS },
+    verified: `green:${GREEN_REVISION}`,
+    ...(environment === undefined ? {} : { environment }),
+  });
+}
+
+/** The watch starts at 10:01:03 UTC: the world's start, a minute of provisioning, 3 s for the lock to settle. */
+const WATCH_START = `watching green (1.5.0, ${GREEN_REVISION}) for 5 min after promotion: health of ${PRODUCTION} every 30s (more than 3 failures in a row roll back), error rate above 5% over 2 min, p95 above 2000 ms over 5 min; requests until 10:06:03 UTC are judged, so the watch ends at 10:09:03 UTC (3 min ingestion lag). A trigger rolls back to the previous live slot; Ctrl-C ends the watch and keeps the promotion`;
+
+/** A notifier that keeps what it was sent. */
+function recordingNotifier(): {
+  sent: ReleaseNotification[];
+  send: (n: ReleaseNotification) => Promise<void>;
+} {
+  const sent: ReleaseNotification[] = [];
+  return { sent, send: async (notification) => void sent.push(notification) };
+}
+
+describe("post-promotion watch", () => {
+  it("watches the new live revision for the period, prints until when, and keeps a healthy promotion", async () => {
+    // given: staging's gates, green healthy under 600 requests a minute
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    const workspace = await released(world);
+    const notifier = recordingNotifier();
+    const { deps, report } = engineDeps(world, workspace, { gates: STAGING, notifier });
+
+    // when green is switched live at once
+    const code = await runRelease(SWITCH, deps);
+
+    // then the watch ran 8 minutes (5 of requests, 3 of ingestion) and the promotion stands
+    assert.equal(code, 0);
+    assert.deepEqual(report.err, []);
+    const start = report.out.indexOf(WATCH_START);
+    assert.ok(start > 0, report.out.join("\n"));
+    const progress = report.out.filter((line) => line.startsWith("watching green (1.5.0) until"));
+    assert.equal(progress.length, 15);
+    assert.equal(
+      progress[0],
+      "watching green (1.5.0) until 10:09:03 UTC: health ok, no telemetry judged yet (30s of 480s)",
+    );
+    assert.match(
+      progress[14],
+      /^watching green \(1\.5\.0\) until 10:09:03 UTC: health ok, 0\.0% errors \(0 of \d+\), p95 \d+ ms over the last 2 min \(450s of 480s\)$/,
+    );
+    assert.equal(
+      report.out[report.out.length - 2],
+      "post-promotion watch passed: no rollback trigger fired for green (1.5.0) in 5 min",
+    );
+    assert.match(
+      report.out[report.out.length - 1],
+      /^promoted green \(1\.5\.0\) to live on stack prod/,
+    );
+    assert.equal(world.clock.now(), Date.parse("2026-11-29T10:09:03Z"));
+    assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
+    assert.deepEqual(workspace.release, { ...BLUE_LIVE_GREEN_IDLE, live: "green", generation: 3 });
+    assert.deepEqual(
+      notifier.sent.map((n) => [n.event, n.text]),
+      [
+        ["promote-step", "[prod] promote 1.5.0: step 100%, green is live; watched for 5 min"],
+        [
+          "promoted",
+          "[prod] promoted 1.5.0: green is live (watched 5 min, no trigger fired); blue (1.4.2) is idle",
+        ],
+      ],
+    );
+  });
+
+  it("rolls back to the previous live slot with one traffic write when a trigger fires (exit 1)", async () => {
+    // given: green fails 20% of its requests once it serves everyone
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    world.model.setImageBehaviour(IMAGE_2, { errorRate: 0.2 });
+    const workspace = await released(world);
+    const notifier = recordingNotifier();
+    const { deps, report } = engineDeps(world, workspace, { gates: STAGING, notifier });
+
+    // when
+    const code = await runRelease(SWITCH, deps);
+
+    // then: blue serves everything again, recorded with a new generation
+    assert.equal(code, 1);
+    assert.equal(report.err.length, 2);
+    assert.match(
+      report.err[0],
+      /^promotion of green failed: post-promotion watch: rollback trigger: error rate \d+\.\d% \(\d+ of \d+\) over 2 min is above 5%$/,
+    );
+    assert.equal(
+      report.err[1],
+      "rolled back automatically: blue (1.4.2) serves 100% of traffic again",
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+    assert.deepEqual(workspace.release, { ...BLUE_LIVE_GREEN_IDLE, generation: 4 });
+    assert.equal(workspace.verified, undefined);
+    assert.deepEqual(
+      notifier.sent.map((n) => n.event),
+      ["promote-step", "rollback", "failure"],
+    );
+    const [, rollback, failure] = notifier.sent;
+    assert.deepEqual(rollback.traffic, { blue: 100, green: 0 });
+    assert.equal(rollback.reason, report.err[0].replace("promotion of green failed: ", ""));
+    assert.equal(failure.exitCode, 1);
+    assert.equal(failure.reason, report.err[0]);
+    assert.equal(failure.version, "1.5.0");
+  });
+
+  it("keeps the promotion when interrupted during the watch, says so and exits 4", async () => {
+    // given: Ctrl-C after the first progress line
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    const workspace = await released(world);
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const report: Reporter = {
+      info: (line) => {
+        lines.push(line);
+        if (line.startsWith("watching green (1.5.0) until")) {
+          controller.abort(new Error("SIGINT"));
+        }
+      },
+      error: (line) => lines.push(`ERR ${line}`),
+    };
+    const { deps } = engineDeps(world, workspace, {
+      gates: STAGING,
+      report,
+      signal: controller.signal,
+    });
+
+    // when
+    const code = await runRelease(SWITCH, deps);
+
+    // then: green stays live at 100%, the stack file says so, nothing else changed
+    assert.equal(code, 4);
+    assert.equal(
+      lines[lines.length - 1],
+      "ERR interrupted (Error: SIGINT) during the post-promotion watch after 30s of 5 min: the promotion stands, green (1.5.0) serves 100% of traffic and the stack file says so; nothing watches it now. Roll back if needed with: npm run release -- rollback --stack prod",
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
+    assert.deepEqual(workspace.release, { ...BLUE_LIVE_GREEN_IDLE, live: "green", generation: 3 });
+  });
+
+  it("skips the watch with --no-watch and says what that means", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = await released(world);
+    const { deps, report } = engineDeps(world, workspace, { gates: STAGING });
+
+    // when
+    const code = await runRelease({ ...SWITCH, watch: false }, deps);
+
+    // then
+    assert.equal(code, 0);
+    assert.equal(report.out.filter((line) => line.startsWith("watching")).length, 0);
+    assert.ok(
+      report.out.includes(
+        "post-promotion watch skipped (--no-watch): nothing watches green (1.5.0) now; roll back with: npm run release -- rollback --stack prod",
+      ),
+      report.out.join("\n"),
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
+  });
+
+  it("takes the watch's length from the stack's environment: none in dev, 15 min in prod", async () => {
+    // given: a dev stack file, no gate overrides
+    const world = await startWorld();
+    const dev = await released(world, "dev");
+    const { deps, report } = engineDeps(world, dev);
+
+    // when
+    assert.equal(await runRelease(SWITCH, deps), 0);
+
+    // then
+    assert.ok(
+      report.out.includes(
+        "no post-promotion watch (`postPromotionWatchMinutes` is 0 on stack prod)",
+      ),
+      report.out.join("\n"),
+    );
+    assert.equal(gatesFor("prod").postPromotionWatchMinutes, 15);
+    assert.equal(gatesFor("staging").postPromotionWatchMinutes, 5);
+    assert.equal(gatesFor("dev").postPromotionWatchMinutes, 0);
+    assert.equal(gatesFor("dev", { postPromotionWatchMinutes: 30 }).postPromotionWatchMinutes, 30);
+  });
+
+  it("exits 5 naming the command that finishes when the rollback after a trigger cannot be written", async () => {
+    // given: green fails, and Azure refuses every traffic write once the watch has started
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    world.model.setImageBehaviour(IMAGE_2, { errorRate: 0.2 });
+    const workspace = await released(world);
+    const lines: string[] = [];
+    const report: Reporter = {
+      info: (line) => {
+        lines.push(line);
+        if (line.startsWith("watching green (1.5.0, ")) {
+          world.model.faults.fail({
+            method: "PATCH",
+            path: /containerApps\/[^/]+$/,
+            status: 400,
+            code: "BadRequest",
+            message: "the app is locked",
+            times: 100,
+          });
+        }
+      },
+      error: (line) => lines.push(`ERR ${line}`),
+    };
+    const { deps } = engineDeps(world, workspace, { gates: STAGING, report });
+
+    // when
+    const code = await runRelease(SWITCH, deps);
+
+    // then: green still serves everything; the person is told how to finish
+    assert.equal(code, 5);
+    assert.match(
+      lines[lines.length - 1],
+      /^ERR error: putting traffic back failed: .*the app is locked.*\. Traffic may still be split\. Finish by hand: npm run release -- rollback --stack prod \(or set blue to 100%: az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0\)$/,
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
+  });
+});
