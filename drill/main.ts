@@ -5,7 +5,7 @@
  * when every scenario ended as expected.
  */
 import { runCli } from "../scripts/cli/program";
-import { describeTraffic, runScenario, ScenarioResult } from "./runner";
+import { AKS_SCENARIOS, describeTraffic, runScenario, ScenarioResult } from "./runner";
 import { loadScenarioFile, Scenario, ScenarioError } from "./scenario";
 import { SCENARIOS } from "./scenarios";
 
@@ -14,6 +14,8 @@ export interface DrillOptions {
   readonly json?: boolean;
   readonly scenario?: readonly string[];
   readonly only?: readonly string[];
+  /** `containerApps` (default) or `aks`: on aks, the built-in scenarios of `AKS_SCENARIOS`. */
+  readonly target?: string;
 }
 
 /** One line per scenario. */
@@ -36,12 +38,23 @@ export async function runDrill(
 ): Promise<number> {
   const files = options.scenario ?? [];
   const only = options.only ?? [];
+  const target = options.target ?? "containerApps";
   let scenarios: Scenario[];
   try {
+    if (target !== "containerApps" && target !== "aks") {
+      throw new ScenarioError(
+        "command line",
+        `--target must be containerApps or aks, got ${target}`,
+      );
+    }
     scenarios =
       files.length > 0
         ? files.map(loadScenarioFile)
-        : SCENARIOS.filter((scenario) => only.length === 0 || only.includes(scenario.id));
+        : SCENARIOS.filter(
+            (scenario) =>
+              (only.length === 0 || only.includes(scenario.id)) &&
+              (target === "containerApps" || AKS_SCENARIOS.includes(scenario.id)),
+          );
     const unknown = only.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
     if (unknown.length > 0) {
       throw new ScenarioError("command line", `no built-in scenario ${unknown.join(", ")}`);
@@ -55,7 +68,7 @@ export async function runDrill(
   }
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
-    const result = await runScenario(scenario);
+    const result = await runScenario(scenario, target === "aks" ? "aks" : "containerApps");
     results.push(result);
     if (options.json !== true) {
       write(`${formatLine(result)}\n`);

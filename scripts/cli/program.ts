@@ -263,6 +263,10 @@ export function buildProgram(
       collect,
     )
     .option("--only <id>", "run only the built-in scenario with this id; repeatable", collect)
+    .option(
+      "--target <target>",
+      "containerApps (default) or aks: aks runs the built-in scenarios that have an AKS variant (ids suffixed @aks) on a model of the cluster",
+    )
     .addHelpText(
       "after",
       helpSections(
@@ -275,6 +279,7 @@ export function buildProgram(
           "npm run drill",
           "npm run -s drill -- --json",
           "npm run drill -- --only exception-mid-canary",
+          "npm run drill -- --target aks",
           "npm run drill -- --scenario my-release.yaml",
         ],
       ),
