@@ -89,8 +89,7 @@ class Problems {
       .slice(1)
       .map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`))
       .join("")}`;
-    const secret =
-      SECRET_KEYS.includes(head) || rest.some((s) => SECRET_NAME_PATTERN.test(s));
+    const secret = SECRET_KEYS.includes(head) || rest.some((s) => SECRET_NAME_PATTERN.test(s));
     const shown = secret
       ? `"${REDACTED}"`
       : value === undefined
@@ -374,10 +373,7 @@ export function parseRelease(
  * with the same rules and messages as the program; `undefined` gives the defaults of the
  * environment (the design's values without one).
  */
-export function parseGatesConfig(
-  value: unknown,
-  environment?: EnvironmentName,
-): GateThresholds {
+export function parseGatesConfig(value: unknown, environment?: EnvironmentName): GateThresholds {
   const problems = new Problems();
   const result = gatesSchema.safeParse(value, { reportInput: true });
   if (!result.success)

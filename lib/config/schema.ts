@@ -152,9 +152,7 @@ export const gatesSchema = z
   )
   .optional()
   // The overrides only: the defaults depend on the environment (`gatesFor` in lib/gates.ts).
-  .transform(
-    (overrides): Partial<GateThresholds> => JSON.parse(JSON.stringify(overrides ?? {})),
-  )
+  .transform((overrides): Partial<GateThresholds> => JSON.parse(JSON.stringify(overrides ?? {})))
   .superRefine((overrides, ctx) => {
     const gates = gatesFor(undefined, overrides);
     for (const [low, high] of [
@@ -278,7 +276,9 @@ const email = text(/^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$/, "expected an email address
 /** A webhook URL: a secret (it authorizes posting), https only. */
 const webhook = z
   .string({ error: "expected an https URL" })
-  .superRefine(rule((v) => (/^https:\/\/[^\s/]+\/\S*$/.test(v) ? undefined : "expected an https URL")))
+  .superRefine(
+    rule((v) => (/^https:\/\/[^\s/]+\/\S*$/.test(v) ? undefined : "expected an https URL")),
+  )
   .optional()
   .meta(secure);
 
@@ -313,12 +313,10 @@ export const configShape = {
   )
     .default("platform-team")
     .meta({ description: "Value of the `owner` tag on every taggable resource." }),
-  target: oneOf(TARGETS)
-    .default("containerApps")
-    .meta({
-      description:
-        "Where the app runs: `containerApps` (Azure Container Apps) or `aks` (Azure Kubernetes Service, Gateway API blue/green).",
-    }),
+  target: oneOf(TARGETS).default("containerApps").meta({
+    description:
+      "Where the app runs: `containerApps` (Azure Container Apps) or `aks` (Azure Kubernetes Service, Gateway API blue/green).",
+  }),
   release: releaseSchema,
   releaseGates: gatesSchema,
   app,
