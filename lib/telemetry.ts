@@ -37,6 +37,14 @@ export function userRequestsFilter(excludeNames: readonly string[]): string {
     : `| where isempty(OperationSyntheticSource) and Name !in (${names})`;
 }
 
+/**
+ * What Container Apps appends to a revision's name to name a replica (`AppRoleInstance`):
+ * `<revision>-<replica set hash>-<pod id>`. The release gates match one revision with it.
+ */
+export const REPLICA_SUFFIX = "-[0-9a-f]{8,10}-[0-9a-z]{5}$";
+/** KQL: the revision a request's replica belongs to, as the column `Revision`. */
+export const REVISION_COLUMN = `| extend Revision = extract("^(.+)${REPLICA_SUFFIX}", 1, AppRoleInstance)`;
+
 /** Sampling-weighted request count, and failed requests, as KQL aggregations. */
 export const WEIGHTED_REQUESTS = "sum(ItemCount)";
 export const WEIGHTED_FAILED = "sumif(ItemCount, Success == false)";

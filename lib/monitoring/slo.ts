@@ -25,6 +25,7 @@ import { GateThresholds } from "../gates";
 import {
   DEFAULT_PROBE_PATHS,
   probeNames,
+  REVISION_COLUMN,
   userRequestsFilter,
   WEIGHTED_FAILED,
   WEIGHTED_P95,
@@ -73,9 +74,6 @@ export const SLO_WINDOW = { evaluationFrequency: "PT5M", windowSize: "PT15M", mi
 export const TICKET_MUTE = "PT1H";
 /** Rollback triggers are evaluated every minute, as the release re-checks during a step. */
 export const TRIGGER_FREQUENCY = "PT1M";
-
-/** The replica-name suffix Container Apps appends to a revision (`-<hash>-<pod id>`). */
-const REPLICA_SUFFIX = "-[0-9a-f]{8,10}-[0-9a-z]{5}$";
 
 /** What the alerts need to know besides the gates. */
 export interface SloInputs {
@@ -189,7 +187,7 @@ export function sloAlerts(inputs: SloInputs): LogAlert[] {
 export function triggerAlerts(inputs: SloInputs): LogAlert[] {
   const { gates } = inputs;
   const lag = gates.ingestionLagMinutes;
-  const perRevision = `| extend Revision = extract("^(.+)${REPLICA_SUFFIX}", 1, AppRoleInstance)`;
+  const perRevision = REVISION_COLUMN;
   const common = {
     severity: 1 as const,
     alertClass: "page" as const,

@@ -6,7 +6,14 @@
  * gates and the alerts do (`lib/telemetry.ts`).
  */
 import { createHash } from "crypto";
-import { probeNames, userRequestsFilter, WEIGHTED_FAILED, WEIGHTED_P95, WEIGHTED_REQUESTS } from "../telemetry";
+import {
+  probeNames,
+  REVISION_COLUMN,
+  userRequestsFilter,
+  WEIGHTED_FAILED,
+  WEIGHTED_P95,
+  WEIGHTED_REQUESTS,
+} from "../telemetry";
 import { AVAILABILITY_SLO_PERCENT, ERROR_BUDGET_DAYS } from "./slo";
 
 /** What the workbook shows, for one stack. */
@@ -72,7 +79,6 @@ export function workbookContent(inputs: WorkbookInputs): Record<string, unknown>
   const ws = inputs.workspaceId;
   const users = ["AppRequests", userRequestsFilter(probeNames(inputs.probePaths))].join("\n");
   const budget = 100 - AVAILABILITY_SLO_PERCENT;
-  const revision = '| extend Revision = extract("^(.+)-[0-9a-f]{8,10}-[0-9a-z]{5}$", 1, AppRoleInstance)';
   return {
     version: "Notebook/1.0",
     items: [
@@ -135,9 +141,11 @@ export function workbookContent(inputs: WorkbookInputs): Record<string, unknown>
       logs(
         "traffic-per-revision",
         "Users' requests per revision",
-        [users, revision, `| summarize requests = ${WEIGHTED_REQUESTS} by Revision, bin(TimeGenerated, 5m)`].join(
-          "\n",
-        ),
+        [
+          users,
+          REVISION_COLUMN,
+          `| summarize requests = ${WEIGHTED_REQUESTS} by Revision, bin(TimeGenerated, 5m)`,
+        ].join("\n"),
         "timechart",
         ws,
       ),
