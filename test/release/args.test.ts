@@ -164,6 +164,24 @@ describe("release command line: commands", () => {
     );
   });
 
+  it("parses --no-watch on promote: the post-promotion watch is skipped", () => {
+    // given / when / then
+    assert.deepEqual(
+      parseArgs(["promote", "--stack", "prod", "--steps", "100", "--no-watch"]).command,
+      {
+        kind: "promote",
+        steps: [100],
+        pauseMs: 300_000,
+        smokePaths: ["/health", "/ready"],
+        watch: false,
+      },
+    );
+    assert.throws(
+      () => parseArgs(["deploy", "--stack", "prod", "--no-watch"]),
+      /unknown option '--no-watch'/,
+    );
+  });
+
   it("waits for another release's lock as long as --wait-for-lock says, on changing commands", () => {
     // given / when / then
     assert.equal(
@@ -201,7 +219,9 @@ describe("release command line: commands", () => {
       "--steps": "10,100",
       "--pause": "1m",
       "--wait-for-lock": "5m",
+      "--no-watch": "", // a flag: no value
     };
+    const given = (flag: string) => (values[flag] === "" ? [flag] : [flag, values[flag]]);
     const listed = async (command: string): Promise<string[]> => {
       let help = "";
       await runCli(["release", command, "--help"], {
@@ -215,12 +235,12 @@ describe("release command line: commands", () => {
     for (const command of RELEASE_COMMANDS) {
       // when: every listed option is given
       const options = await listed(command);
-      const parsed = parseArgs([command, ...options.flatMap((flag) => [flag, values[flag]])]);
+      const parsed = parseArgs([command, ...options.flatMap(given)]);
 
       // then: it parses, and every other option is refused
       assert.equal(parsed.command.kind, command);
       for (const flag of Object.keys(values).filter((item) => !options.includes(item))) {
-        refuses([command, "--stack", "staging", flag, values[flag]], `unknown option '${flag}'`);
+        refuses([command, "--stack", "staging", ...given(flag)], `unknown option '${flag}'`);
       }
     }
     assert.deepEqual(await listed("status"), ["--stack"]);
@@ -237,6 +257,7 @@ describe("release command line: commands", () => {
       "--stack",
       "--steps",
       "--pause",
+      "--no-watch",
       "--smoke-paths",
       "--wait-for-lock",
     ]);
