@@ -205,6 +205,8 @@ export interface AksOptions {
   readonly namespace?: string;
   /** The gateway's public host (the `gatewayUrl` output's host); else the HTTPRoute's first hostname. */
   readonly gatewayHost?: string;
+  /** The gateway's base URL (the `gatewayUrl` output: `http://<address>` until TLS is added). */
+  readonly gatewayUrl?: string;
 }
 
 /** The engine's port over one cluster namespace. */
@@ -295,6 +297,7 @@ export class AksCluster implements ContainerAppPort {
         ? { generation: Number(generation) }
         : {}),
       slotHeader: SLOT_HEADER,
+      ...(this.options.gatewayUrl === undefined ? {} : { url: this.options.gatewayUrl }),
     };
   }
 

@@ -70,6 +70,9 @@ export function labelEndpoint(ctx: ReleaseContext, slot: Slot): Endpoint {
 
 /** The production URL, `https://<app>.<domain>`. */
 export function productionUrl(ctx: ReleaseContext): string {
+  if (ctx.app?.url !== undefined) {
+    return ctx.app.url.replace(/\/+$/, "");
+  }
   return ctx.app?.fqdn === undefined ? "" : `https://${ctx.app.fqdn}`;
 }
 
@@ -108,7 +111,9 @@ export async function loadContext(
     parseGateState(await deps.workspace.readGates(), await deps.workspace.readEnvironment());
   const out = await deps.workspace.outputs();
   // On AKS the program exports the base name of revision names as `appName` (`release/aks.ts`).
-  const appName = out.containerAppName ?? out.appName ?? "";
+  // (`containerAppName` is "" there; `latestRevision` is `<app>--<suffix>` on both targets.)
+  const appName =
+    out.containerAppName || out.appName || (out.latestRevision ?? "").split("--")[0] || "";
   const resourceGroup = out.resourceGroupName ?? "";
   if (appName === "" || resourceGroup === "") {
     throw new StackNotCreated(stack);

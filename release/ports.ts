@@ -103,6 +103,8 @@ export interface AppInfo {
    * HTTPRoute's `x-chatbot-slot` rule) instead of on its own label host (Container Apps).
    */
   readonly slotHeader?: string;
+  /** The production base URL when it is not `https://<fqdn>` (AKS: the `gatewayUrl` output). */
+  readonly url?: string;
 }
 
 /** What the release reads of a revision. */

@@ -43,7 +43,7 @@ export function aksPorts(
     outputs.gatewayUrl === undefined ? undefined : new URL(outputs.gatewayUrl).host;
   const cluster = new AksCluster(api, {
     ...(outputs.kubeNamespace === undefined ? {} : { namespace: outputs.kubeNamespace }),
-    ...(gatewayHost === undefined ? {} : { gatewayHost }),
+    ...(gatewayHost === undefined ? {} : { gatewayHost, gatewayUrl: outputs.gatewayUrl }),
   });
   return { azure: cluster, telemetry: new AksTelemetry(new LogsTelemetry(credential), cluster) };
 }
@@ -59,11 +59,12 @@ export const AKS_ROUTE_TYPE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute
 
 /**
  * The `--target` URNs of a deploy on AKS: the deployed slot's Deployment, Service, HPA and PDB
- * (Pulumi names ending in `chatbot-api-<slot>`) and the HTTPRoute (its generation annotation and
- * weights come from the block), so nothing else changes. A slot object not in the state yet (an
- * empty slot's first deploy) is matched by the glob `**chatbot-api-<slot>` (`--target` takes
- * URN globs: https://www.pulumi.com/docs/iac/guides/basics/targeted-updates/). `undefined`: the
- * state is not an AKS stack's.
+ * (Pulumi names `<component>-<slot>-<kind>`, `components/kubernetesApp.ts`) and the HTTPRoute
+ * (its generation annotation and weights come from the block), so nothing else changes. A slot
+ * object not in the state yet (an empty slot's first deploy) is matched by the URN glob
+ * `**-<slot>-*` (`--target` takes URN globs:
+ * https://www.pulumi.com/docs/iac/guides/basics/targeted-updates/). `undefined`: the state is not
+ * an AKS stack's.
  */
 export function aksDeployTargets(
   resources: ReadonlyArray<{ readonly urn: string; readonly type: string }>,
@@ -73,10 +74,10 @@ export function aksDeployTargets(
   if (route === undefined) {
     return undefined;
   }
-  const name = `chatbot-api-${slot}`;
   const prefix = route.urn.slice(0, route.urn.indexOf("::", route.urn.indexOf("::") + 2) + 2);
+  const ofSlot = new RegExp(`::[^:]*-${slot}(-[a-z]+)?$`);
   const existing = resources
-    .filter((resource) => AKS_SLOT_TYPES.includes(resource.type) && resource.urn.endsWith(name))
+    .filter((resource) => AKS_SLOT_TYPES.includes(resource.type) && ofSlot.test(resource.urn))
     .map((resource) => resource.urn);
-  return [...existing, route.urn, `${prefix}**${name}`];
+  return [...existing, route.urn, `${prefix}**-${slot}-*`];
 }

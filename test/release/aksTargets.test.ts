@@ -34,27 +34,27 @@ describe("release on AKS: wiring", () => {
     const p = "urn:pulumi:prod::chatbot-platform::chatbot:platform:ChatbotPlatform$";
     const resources = [
       {
-        urn: `${p}kubernetes:apps/v1:Deployment::chatbot-api-green`,
+        urn: `${p}kubernetes:apps/v1:Deployment::chatbot-app-green-deployment`,
         type: "kubernetes:apps/v1:Deployment",
       },
       {
-        urn: `${p}kubernetes:apps/v1:Deployment::chatbot-api-blue`,
+        urn: `${p}kubernetes:apps/v1:Deployment::chatbot-app-blue-deployment`,
         type: "kubernetes:apps/v1:Deployment",
       },
       {
-        urn: `${p}kubernetes:core/v1:Service::chatbot-api-green`,
+        urn: `${p}kubernetes:core/v1:Service::chatbot-app-green-service`,
         type: "kubernetes:core/v1:Service",
       },
       {
-        urn: `${p}kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::chatbot-api`,
+        urn: `${p}kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::chatbot-app-route`,
         type: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
       },
     ];
     assert.deepEqual(aksDeployTargets(resources, "green"), [
-      `${p}kubernetes:apps/v1:Deployment::chatbot-api-green`,
-      `${p}kubernetes:core/v1:Service::chatbot-api-green`,
-      `${p}kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::chatbot-api`,
-      "urn:pulumi:prod::chatbot-platform::**chatbot-api-green",
+      `${p}kubernetes:apps/v1:Deployment::chatbot-app-green-deployment`,
+      `${p}kubernetes:core/v1:Service::chatbot-app-green-service`,
+      `${p}kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::chatbot-app-route`,
+      "urn:pulumi:prod::chatbot-platform::**-green-*",
     ]);
     assert.equal(
       aksDeployTargets([{ urn: "x", type: "azure-native:app:ContainerApp" }], "blue"),
