@@ -34,6 +34,7 @@ import {
 import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource, renderSummaryTable, renderText, Summary, summarize } from "./lib/report";
 import { fromSimulation } from "../simulator/gateResources";
+import { estimateMonthlyCost } from "../policy/lib/cost/estimate";
 import { redact, secret } from "./lib/wire";
 import { parseStackName, repositoryStacks, StackNameError } from "./cli/stacks";
 import { runCli, CliOverrides } from "./cli/program";
@@ -162,6 +163,11 @@ async function planAll(
       ]),
     );
     const gate = { server, context, policy, resources: fromSimulation(result, stackConfig.config) };
+    // The same estimate the cost-ceiling policy makes, from what the program registered.
+    const cost = estimateMonthlyCost(
+      result.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs })),
+      stackConfig.config[ENVIRONMENT_KEY] ?? stack,
+    );
     const done = gates.then(async () =>
       gateStack({
         server: await gate.server,
@@ -172,6 +178,7 @@ async function planAll(
         listed: result.resources.map((r) => plannedResource({ ...r, inputs: r.serializedInputs })),
         outputs,
         warnings: result.warnings,
+        cost,
       }),
     );
     gates = done.catch(() => undefined);

@@ -13,7 +13,16 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "node_modules", ".cache", "chatbot-build");
-const SOURCES = ["index.ts", "lib", "components", "scripts", "release", "restore", "simulator"];
+const SOURCES = [
+  "index.ts",
+  "lib",
+  "components",
+  "scripts",
+  "release",
+  "restore",
+  "simulator",
+  "policy/lib",
+];
 
 function sources(entry) {
   const full = path.join(ROOT, entry);

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackServer, ROOT_DIR, StackContext, packEnvironment } from "./analyzer";
 import { EXIT_PASSED, EXIT_VIOLATED, Io, UsageError } from "./cli";
+import type { CostEstimate } from "../../policy/lib/cost/estimate";
 import { GateResource, runGate } from "./gate";
 import { preparePack } from "./packBuild";
 import { parsePolicyPackConfig, PolicyConfig } from "./policyConfig";
@@ -55,6 +56,8 @@ export async function gateStack(args: {
   listed: Report["resources"];
   outputs: Record<string, unknown>;
   warnings: string[];
+  /** The estimated monthly cost, reported by `plan`. */
+  cost?: CostEstimate;
 }): Promise<GateOutcome> {
   const result = await runGate(args.server, {
     context: args.context,
@@ -68,6 +71,7 @@ export async function gateStack(args: {
       outputs: args.outputs,
       violations: result.violations,
       warnings: args.warnings,
+      ...(args.cost === undefined ? {} : { cost: args.cost }),
     },
     footer: `Policy pack ${result.info.name}@${result.info.version} with ${path.relative(ROOT_DIR, args.policyFile)}: ${result.violations.length} violations`,
   };

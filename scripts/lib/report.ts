@@ -3,6 +3,7 @@
  * stacks, a summary table. Warnings are the program's (`pulumi.log.warn`); advisory violations
  * are the policies' warnings. Both are printed and counted, and `--strict` fails on them.
  */
+import type { CostEstimate } from "../../policy/lib/cost/estimate";
 import { isMandatory, Violation } from "./gate";
 import { redact } from "./wire";
 
@@ -24,6 +25,8 @@ export interface Report {
   violations: Violation[];
   /** What the program logged with `pulumi.log.warn` (none for an exported state). */
   warnings: string[];
+  /** The estimated monthly cost (`npm run plan` only; policy/lib/cost). */
+  cost?: CostEstimate;
 }
 
 /** What a stack's gate decided. */
@@ -37,6 +40,8 @@ export interface Summary {
   advisory: number;
   warnings: number;
   verdict: Verdict;
+  /** The estimated monthly cost in USD (`npm run plan` only). */
+  monthlyCostUsd?: number;
   /** Why the stack could not be planned (a configuration error), for verdict ERROR. */
   error?: string;
 }
@@ -100,7 +105,48 @@ export function summarize(report: Report, strict: boolean): Summary {
     advisory,
     warnings,
     verdict: failed ? "FAILED" : "PASSED",
+    ...(report.cost === undefined ? {} : { monthlyCostUsd: report.cost.monthlyUsd }),
   };
+}
+
+/** US dollars with thousands separators and cents: `$1,971.99`. */
+export function dollars(usd: number): string {
+  return `$${usd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/**
+ * The cost section of the text report: the total with the price table's date and the usage
+ * assumptions; with `detailed`, every priced resource with how its number was computed, the
+ * resources at no charge, what could not be priced, and the assumptions.
+ */
+export function renderCost(cost: CostEstimate, detailed: boolean): string[] {
+  const lines = [
+    `Estimated monthly cost: ${dollars(cost.monthlyUsd)} (${cost.priceRegion} list prices of ${cost.priceTableDate}, usage assumptions of ${cost.environment})`,
+  ];
+  const unpriced = cost.items.filter((item) => !item.priced);
+  if (!detailed) {
+    if (unpriced.length > 0) {
+      lines.push(`  not priced: ${unpriced.map((item) => item.name).join(", ")}`);
+    }
+    return lines;
+  }
+  const charged = cost.items.filter((item) => item.monthlyUsd > 0);
+  const width = Math.max(0, ...charged.map((item) => dollars(item.monthlyUsd).length));
+  for (const item of charged) {
+    lines.push(`  ${dollars(item.monthlyUsd).padStart(width)}  ${item.type}  ${item.name}`);
+    lines.push(`      ${item.basis}`);
+  }
+  const free = cost.items.filter((item) => item.priced && item.monthlyUsd === 0);
+  if (free.length > 0) {
+    lines.push(
+      `  ${free.length} resources at no charge (${free.map((item) => item.name).join(", ")})`,
+    );
+  }
+  for (const item of unpriced) {
+    lines.push(`  not priced: ${item.type}  ${item.name}: ${item.basis}`);
+  }
+  lines.push("  Assumptions:", ...cost.assumptions.map((line) => `    - ${line}`), "");
+  return lines;
 }
 
 function plural(count: number, word: string): string {
@@ -152,6 +198,9 @@ export function renderText(
     }
     lines.push("");
   }
+  if (report.cost !== undefined) {
+    lines.push(...renderCost(report.cost, options.listResources !== false));
+  }
   lines.push(...footer);
   const mandatory = report.violations.filter(isMandatory);
   const others = report.violations.filter((v) => !isMandatory(v));
@@ -172,17 +221,30 @@ export function renderText(
 
 /** The summary table of several stacks, columns aligned. */
 export function renderSummaryTable(rows: Summary[]): string {
+  // The cost column appears when the rows carry an estimate (`npm run plan`).
+  const withCost = rows.some((row) => row.monthlyCostUsd !== undefined);
+  const cost = (row: Summary): string[] =>
+    withCost ? [row.monthlyCostUsd === undefined ? "-" : dollars(row.monthlyCostUsd)] : [];
   const table = [
-    ["STACK", "RESOURCES", "MANDATORY", "ADVISORY", "WARNINGS", "VERDICT"],
+    [
+      "STACK",
+      "RESOURCES",
+      "MANDATORY",
+      "ADVISORY",
+      "WARNINGS",
+      ...(withCost ? ["COST/MONTH"] : []),
+      "VERDICT",
+    ],
     ...rows.map((row) =>
       row.verdict === "ERROR"
-        ? [row.stack, "-", "-", "-", "-", "ERROR"]
+        ? [row.stack, "-", "-", "-", "-", ...(withCost ? ["-"] : []), "ERROR"]
         : [
             row.stack,
             String(row.resources),
             String(row.mandatory),
             String(row.advisory),
             String(row.warnings),
+            ...cost(row),
             row.verdict,
           ],
     ),

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Io } from "../../scripts/lib/cli";
 import { Summary } from "../../scripts/lib/report";
+import type { CostEstimate } from "../../policy/lib/cost/estimate";
 import { plan } from "../../scripts/plan";
 import { policy } from "../../scripts/policy";
 import { BROKEN_PROD, PROD_STATE_FILE, prodState } from "../fixtures/policy/brokenProd";
@@ -42,6 +43,7 @@ interface JsonReport {
   outputs: Record<string, unknown>;
   violations: { policy: string; enforcementLevel: string; urn: string; message: string }[];
   warnings: string[];
+  cost?: CostEstimate;
 }
 
 const HINT = "(add --help for usage and examples)\n";
@@ -66,18 +68,40 @@ describe("npm run plan", () => {
       ]),
       ["dev", "prod", "staging"].map((stack) => [stack, [], [MISSING_SECRET(stack)]]),
     );
+    // (each stack's estimated monthly cost: the same estimate as its cost-ceiling policy)
     assert.deepStrictEqual(document.summary, [
-      { stack: "dev", resources: 32, mandatory: 0, advisory: 0, warnings: 1, verdict: "PASSED" },
-      { stack: "prod", resources: 34, mandatory: 0, advisory: 0, warnings: 1, verdict: "PASSED" },
+      {
+        stack: "dev",
+        resources: 61,
+        mandatory: 0,
+        advisory: 0,
+        warnings: 1,
+        verdict: "PASSED",
+        monthlyCostUsd: 84.04,
+      },
+      {
+        stack: "prod",
+        resources: 65,
+        mandatory: 0,
+        advisory: 0,
+        warnings: 1,
+        verdict: "PASSED",
+        monthlyCostUsd: 1988.49,
+      },
       {
         stack: "staging",
-        resources: 32,
+        resources: 62,
         mandatory: 0,
         advisory: 3,
         warnings: 1,
         verdict: "PASSED",
+        monthlyCostUsd: 405.78,
       },
     ]);
+    assert.deepStrictEqual(
+      document.stacks.map((report) => report.cost?.monthlyUsd),
+      [84.04, 1988.49, 405.78],
+    );
     assert.strictEqual(io.err, "");
     assert.strictEqual(code, 0);
   });
@@ -107,10 +131,10 @@ describe("npm run plan", () => {
       ],
     );
     assert.deepStrictEqual(lines.slice(-4), [
-      "STACK    RESOURCES  MANDATORY  ADVISORY  WARNINGS  VERDICT",
-      "dev      32         0          0         1         FAILED",
-      "prod     34         0          0         1         FAILED",
-      "staging  32         0          3         1         FAILED",
+      "STACK    RESOURCES  MANDATORY  ADVISORY  WARNINGS  COST/MONTH  VERDICT",
+      "dev      61         0          0         1         $84.04      FAILED",
+      "prod     65         0          0         1         $1,988.49   FAILED",
+      "staging  62         0          3         1         $405.78     FAILED",
     ]);
     assert.strictEqual(code, 1);
   });
@@ -127,6 +151,13 @@ describe("npm run plan", () => {
       "outputs",
       "violations",
       "warnings",
+      "cost",
+    ]);
+    // and the estimate prices the server: primary and zone-redundant standby, storage, geo backup
+    const serverCost = report.cost?.items.find((item) => item.name === "chatbot-postgres-server");
+    assert.deepStrictEqual(serverCost && [serverCost.monthlyUsd, serverCost.prices], [
+      574.8,
+      ["postgresD4dsV5", "postgresStorage", "postgresGeoBackup"],
     ]);
     const server = report.resources.find((r) => r.type === "azure-native:dbforpostgresql:Server");
     assert.deepStrictEqual(
@@ -154,7 +185,14 @@ describe("npm run plan", () => {
     assert.strictEqual(code, 0);
     assert.strictEqual(
       io.out.split("\n")[0],
-      "Plan for stack prod (Pulumi.prod.yaml; preview under mocks, no cloud access): 34 resources",
+      "Plan for stack prod (Pulumi.prod.yaml; preview under mocks, no cloud access): 65 resources",
+    );
+    assert.ok(
+      io.out
+        .split("\n")
+        .includes(
+          "Estimated monthly cost: $1,988.49 (eastus2 list prices of 2026-11-29, usage assumptions of prod)",
+        ),
     );
     assert.deepStrictEqual(io.out.trimEnd().split("\n").slice(-5), [
       "Policy pack chatbot-platform@0.1.0 with policy/config/prod.json: 0 violations",
