@@ -68,6 +68,10 @@ function prodWithReceivers(): Promise<SimulationResult> {
   return simulateStack({ stack: "prod", config });
 }
 
+let receiversRun: Promise<SimulationResult> | undefined;
+/** One evaluation of prod with receivers, shared by every describe block. */
+const withReceivers = () => (receiversRun ??= prodWithReceivers());
+
 const ofType = (result: SimulationResult, type: string) =>
   result.resources.filter((r) => r.type === type);
 const byKey = (result: SimulationResult, type: string, key: string): SimulatedResource => {
@@ -95,7 +99,7 @@ describe("monitoring: what each stack registers", () => {
   before(async () => {
     results.prod = await runStack("prod");
     results.dev = await runStack("dev");
-    results.receivers = await prodWithReceivers();
+    results.receivers = await withReceivers();
   });
 
   it("registers the SLO, burn-rate, trigger and App Insights log alerts in prod with the design's numbers", () => {
@@ -428,7 +432,7 @@ describe("monitoring: what each stack registers", () => {
 describe("monitoring: conformance with the provider's types and enums", () => {
   let result: SimulationResult;
   before(async () => {
-    result = await prodWithReceivers();
+    result = await withReceivers();
   });
   const values = (enums: Record<string, Record<string, string>>, name: string) =>
     Object.values(enums[name]);
