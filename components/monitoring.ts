@@ -3,12 +3,7 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as consumption from "@pulumi/azure-native/consumption";
 import * as logic from "@pulumi/azure-native/logic";
 import * as monitor from "@pulumi/azure-native/monitor";
-import {
-  ALERT_CHANNELS,
-  AlertChannel,
-  AlertClass,
-  EnvironmentName,
-} from "../lib/environments";
+import { ALERT_CHANNELS, AlertChannel, AlertClass, EnvironmentName } from "../lib/environments";
 import { GateThresholds } from "../lib/gates";
 import {
   APP_INSIGHTS_ALERTS,
@@ -19,8 +14,18 @@ import {
   postgresAlerts,
   REGISTRY_STORAGE_ALERT,
 } from "../lib/monitoring/baseline";
-import { ADAPTER_TRIGGER, CHAT_TARGETS, ChatTarget, chatAdapterDefinition } from "../lib/monitoring/chatAdapter";
-import { LogAlert, logAlertProblems, MetricAlert, metricAlertProblems } from "../lib/monitoring/rules";
+import {
+  ADAPTER_TRIGGER,
+  CHAT_TARGETS,
+  ChatTarget,
+  chatAdapterDefinition,
+} from "../lib/monitoring/chatAdapter";
+import {
+  LogAlert,
+  logAlertProblems,
+  MetricAlert,
+  metricAlertProblems,
+} from "../lib/monitoring/rules";
 import { sloAlerts, triggerAlerts } from "../lib/monitoring/slo";
 import { workbookContent, workbookId } from "../lib/monitoring/workbook";
 import { DEFAULT_PROBE_PATHS } from "../lib/telemetry";
@@ -126,7 +131,11 @@ export class Monitoring extends pulumi.ComponentResource {
     const metricAlerts: { alert: MetricAlert; scope: pulumi.Input<string>; suffix: string }[] = [
       ...(app === undefined
         ? []
-        : containerAppAlerts(app).map((alert) => ({ alert, scope: app.id, suffix: `-${app.name}` }))),
+        : containerAppAlerts(app).map((alert) => ({
+            alert,
+            scope: app.id,
+            suffix: `-${app.name}`,
+          }))),
       ...envThresholds(postgresAlerts(args.postgresStorageSizeGB)).map((alert) => ({
         alert,
         scope: args.postgresServerId,
@@ -137,7 +146,11 @@ export class Monitoring extends pulumi.ComponentResource {
         scope: args.keyVaultId,
         suffix: "",
       })),
-      { alert: inEnvironment(REGISTRY_STORAGE_ALERT, args.environment), scope: args.registryId, suffix: "" },
+      {
+        alert: inEnvironment(REGISTRY_STORAGE_ALERT, args.environment),
+        scope: args.registryId,
+        suffix: "",
+      },
     ];
 
     // Validate everything before any child exists.
@@ -146,15 +159,21 @@ export class Monitoring extends pulumi.ComponentResource {
       ...metricAlerts.flatMap(({ alert }) => metricAlertProblems(alert)),
     ];
     if (!Number.isFinite(args.monthlyBudget) || args.monthlyBudget <= 0) {
-      problems.push(`\`monthlyBudget\` must be a positive amount; received ${JSON.stringify(args.monthlyBudget)}`);
+      problems.push(
+        `\`monthlyBudget\` must be a positive amount; received ${JSON.stringify(args.monthlyBudget)}`,
+      );
     }
     const start = args.budgetStartDate ?? firstOfMonth();
     if (!/^\d{4}-(0[1-9]|1[0-2])-01$/.test(start)) {
-      problems.push(`\`budgetStartDate\` must be the first day of a month (YYYY-MM-01); received ${JSON.stringify(start)}`);
+      problems.push(
+        `\`budgetStartDate\` must be the first day of a month (YYYY-MM-01); received ${JSON.stringify(start)}`,
+      );
     }
     for (const channel of new Set(Object.values(args.routing).flat())) {
       if (!ALERT_CHANNELS.includes(channel)) {
-        problems.push(`\`routing\` names the unknown channel ${JSON.stringify(channel)}; allowed: ${ALERT_CHANNELS.join(", ")}`);
+        problems.push(
+          `\`routing\` names the unknown channel ${JSON.stringify(channel)}; allowed: ${ALERT_CHANNELS.join(", ")}`,
+        );
       }
     }
     const chatTargets = (Object.keys(CHAT_TARGETS) as ChatTarget[]).filter(
@@ -207,7 +226,9 @@ export class Monitoring extends pulumi.ComponentResource {
                   {
                     type: "SecureString",
                     value: pulumi.secret(
-                      (target === "slack" ? args.slackWebhookUrl : args.teamsWebhookUrl) as pulumi.Input<string>,
+                      (target === "slack"
+                        ? args.slackWebhookUrl
+                        : args.teamsWebhookUrl) as pulumi.Input<string>,
                     ),
                   },
                 ]),
@@ -256,7 +277,13 @@ export class Monitoring extends pulumi.ComponentResource {
         webhookReceivers:
           args.pagerWebhookUrl === undefined
             ? []
-            : [{ name: "pager", serviceUri: pulumi.secret(args.pagerWebhookUrl), useCommonAlertSchema: true }],
+            : [
+                {
+                  name: "pager",
+                  serviceUri: pulumi.secret(args.pagerWebhookUrl),
+                  useCommonAlertSchema: true,
+                },
+              ],
       }),
     };
     const used = new Set(Object.values(routes).flat());

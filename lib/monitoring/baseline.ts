@@ -48,7 +48,8 @@ export function containerAppAlerts(app: AppFacts): MetricAlert[] {
     {
       key: "ca-restarts",
       displayName: "Container App: more than 3 restarts in 5 min",
-      description: "Replicas restarted more than 3 times in 5 minutes (crash loop or failing liveness probe).",
+      description:
+        "Replicas restarted more than 3 times in 5 minutes (crash loop or failing liveness probe).",
       severity: 2,
       alertClass: "ticket",
       source: `${file} RestartCount b12cad96-7ef2-4223-97f4-53b3dc64ecfa`,
@@ -194,7 +195,8 @@ export function postgresAlerts(storageSizeGB: number): BaselineEntry[] {
     }),
     metric("pg-storage-free", "storage_free", "d389ee62-f431-4faa-a4bc-4a3d02cea182", {
       displayName: "PostgreSQL: storage almost full",
-      description: "Less than 5% of the disk (at most 10 GiB) is free: writes stop when it is full.",
+      description:
+        "Less than 5% of the disk (at most 10 GiB) is free: writes stop when it is full.",
       severity: 0,
       alertClass: "page",
       timeAggregation: "Average",
@@ -228,7 +230,8 @@ export const KEY_VAULT_ALERTS: readonly BaselineEntry[] = [
   {
     key: "kv-availability",
     displayName: "Key Vault: availability below 90%",
-    description: "Fewer than 90% of vault requests succeeded over 5 minutes: the app cannot read its secrets.",
+    description:
+      "Fewer than 90% of vault requests succeeded over 5 minutes: the app cannot read its secrets.",
     severity: 1,
     alertClass: "page",
     source: `${AMBA}KeyVault/vaults/alerts.yaml Availability a3c8bcb4-22ca-45be-92f7-605f232ecec2`,
@@ -279,7 +282,8 @@ export const KEY_VAULT_ALERTS: readonly BaselineEntry[] = [
 export const KEY_VAULT_DELETE_ALERT = {
   key: "kv-deleted",
   displayName: "Key Vault deleted",
-  description: "A Key Vault in the stack's resource group was deleted (it stays soft-deleted: recover it).",
+  description:
+    "A Key Vault in the stack's resource group was deleted (it stays soft-deleted: recover it).",
   severity: 1 as const,
   alertClass: "page" as const,
   source: `${AMBA}KeyVault/vaults/alerts.yaml Activity Log Key Vault Delete f68ed392-7179-419d-8ee6-3813ea10866b`,
@@ -298,7 +302,8 @@ export const KEY_VAULT_DELETE_ALERT = {
 export const REGISTRY_STORAGE_ALERT: BaselineEntry = {
   key: "acr-storage",
   displayName: "Container Registry: storage near the SKU's included storage",
-  description: "The registry stores nearly what its SKU includes; clean up old images or pay for more.",
+  description:
+    "The registry stores nearly what its SKU includes; clean up old images or pay for more.",
   severity: 3,
   alertClass: "ticket",
   source: `${AMBA}ContainerRegistry/registries/alerts.yaml StorageUsed fa9efde4-3586-4595-a442-b7e97f70fe91 / 42995506-5bd2-4687-9316-d9399919990b`,
@@ -322,7 +327,8 @@ export const APP_INSIGHTS_ALERTS: readonly LogAlert[] = [
   {
     key: "appi-throttling",
     displayName: "Application Insights: telemetry throttling limit",
-    description: "More than 32,000 telemetry items billed in an hour: the app's telemetry is being throttled or sampled away.",
+    description:
+      "More than 32,000 telemetry items billed in an hour: the app's telemetry is being throttled or sampled away.",
     severity: 2,
     alertClass: "ticket",
     source: `${AMBA}Insights/components/Deploy-AppInsightsThrottlingLimit-Alert.json`,
@@ -342,11 +348,17 @@ export const APP_INSIGHTS_ALERTS: readonly LogAlert[] = [
   {
     key: "appi-daily-cap",
     displayName: "Log Analytics: daily cap reached",
-    description: "The workspace reached its daily cap: telemetry and audit logs are dropped until the cap resets.",
+    description:
+      "The workspace reached its daily cap: telemetry and audit logs are dropped until the cap resets.",
     severity: 2,
     alertClass: "ticket",
-    source: "https://learn.microsoft.com/azure/azure-monitor/logs/daily-cap (alert when daily cap is reached)",
-    query: ['_LogOperation', '| where Category =~ "Ingestion"', '| where Detail contains "OverQuota"'].join("\n"),
+    source:
+      "https://learn.microsoft.com/azure/azure-monitor/logs/daily-cap (alert when daily cap is reached)",
+    query: [
+      "_LogOperation",
+      '| where Category =~ "Ingestion"',
+      '| where Detail contains "OverQuota"',
+    ].join("\n"),
     timeAggregation: "Count",
     operator: "GreaterThan",
     threshold: 0,
