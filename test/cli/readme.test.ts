@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configSchema, configShape } from "../../lib/config/schema";
-import { DEFAULT_GATES } from "../../lib/gates";
+import { DEFAULT_GATES, ENVIRONMENT_GATES, gatesFor } from "../../lib/gates";
 import { SCENARIOS } from "../../drill/scenarios";
 import { EXIT } from "../../release/ports";
 
@@ -36,9 +36,25 @@ describe("README release reference", () => {
   it("lists every release gate with its key and its default, as lib/gates.ts defines them", () => {
     const rows = tableAfter("**Gates.**");
     const documented = Object.fromEntries(
-      rows.map(([, key, value]) => [key.replace(/`/g, ""), Number(value)]),
+      rows.map(([, key, value]) => [key.replace(/`/g, ""), value]),
     );
-    assert.deepEqual(documented, { ...DEFAULT_GATES });
+    // A gate whose default depends on the environment lists each one's: `15 (prod), 5 (staging), 0 (dev)`.
+    const perEnvironment = (key: keyof typeof DEFAULT_GATES) =>
+      (["prod", "staging", "dev"] as const)
+        .map((environment) => `${gatesFor(environment)[key]} (${environment})`)
+        .join(", ");
+    assert.deepEqual(
+      documented,
+      Object.fromEntries(
+        Object.entries(DEFAULT_GATES).map(([key, value]) => [
+          key,
+          Object.values(ENVIRONMENT_GATES).some((overrides) => key in overrides)
+            ? perEnvironment(key as keyof typeof DEFAULT_GATES)
+            : String(value),
+        ]),
+      ),
+    );
+    assert.equal(documented.postPromotionWatchMinutes, "15 (prod), 5 (staging), 0 (dev)");
   });
 
   it("lists exactly the drill's built-in scenarios", () => {
