@@ -259,7 +259,7 @@ export function defineReleaseCommands(
         "npm run release -- promote --stack staging",
         "npm run release -- promote --stack prod --steps 10,50,100 --pause 5m",
         "npm run release -- promote --stack dev --steps 100",
-        "npm run release -- promote --stack prod --steps 100 --no-watch   # emergency fix",
+        "npm run release -- promote --stack prod --steps 100 --no-watch",
       ]),
     )
     .action(action("promote"));

@@ -104,6 +104,7 @@ const HELP: [string[], string, string[]][] = [
       "npm run release -- promote --stack staging",
       "npm run release -- promote --stack prod --steps 10,50,100 --pause 5m",
       "npm run release -- promote --stack dev --steps 100",
+      "npm run release -- promote --stack prod --steps 100 --no-watch",
     ],
   ],
   [
