@@ -47,7 +47,7 @@ export const stackDiagnosticSettings: StackValidationPolicy = {
         return (
           toWorkspace &&
           anyLog &&
-          refersTo(candidate, "resourceUri", resource, () => [setting?.resourceUri])
+          refersTo(candidate, "resourceUri", resource, () => [candidate.props.resourceUri])
         );
       });
       if (!logged) {
