@@ -35,10 +35,32 @@ function sources(entry) {
   return fs.readdirSync(full).flatMap((name) => sources(path.join(entry, name)));
 }
 
-/** Transpiles the sources that changed since the last build. */
+/** Built files under `dir` (relative to the build folder). */
+function built(dir) {
+  const full = path.join(OUT, dir);
+  if (!fs.existsSync(full)) {
+    return [];
+  }
+  if (fs.statSync(full).isFile()) {
+    return dir.endsWith(".js") ? [dir] : [];
+  }
+  return fs.readdirSync(full).flatMap((name) => built(path.join(dir, name)));
+}
+
+/**
+ * Transpiles the sources that changed since the last build and deletes the build of a source that
+ * is gone (a stale `lib/config.js` would shadow a new `lib/config/` folder).
+ */
 export async function build() {
   let ts;
-  for (const file of SOURCES.flatMap(sources)) {
+  const files = SOURCES.flatMap(sources);
+  const wanted = new Set(files.map((file) => file.replace(/\.ts$/, ".js")));
+  for (const stale of SOURCES.map((entry) => entry.replace(/\.ts$/, ".js"))
+    .flatMap(built)
+    .filter((file) => !wanted.has(file))) {
+    fs.rmSync(path.join(OUT, stale));
+  }
+  for (const file of files) {
     const target = path.join(OUT, file.replace(/\.ts$/, ".js"));
     const source = path.join(ROOT, file);
     if (fs.existsSync(target) && fs.statSync(target).mtimeMs >= fs.statSync(source).mtimeMs) {
