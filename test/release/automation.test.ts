@@ -241,6 +241,23 @@ describe("AutomationReleaseWorkspace: the stack file", () => {
     assert.deepEqual(await workspaceOver(stack).readGates(), { minRequests: 20 });
   });
 
+  it("reads the environment and the alerts' Slack webhook (decrypted by --show-secrets)", async () => {
+    // given
+    const stack = new FakeStack();
+    const workspace = workspaceOver(stack);
+    assert.equal(await workspace.readEnvironment(), undefined);
+    assert.equal(await workspace.readChatWebhook(), undefined);
+    stack.config["chatbot-platform:environment"] = { value: "prod", secret: false };
+    stack.config["chatbot-platform:alertWebhooks"] = {
+      value: '{"slack":"https://hooks.slack.com/services/T/B/x","teams":"https://t.example/y"}',
+      secret: true,
+    };
+
+    // when / then
+    assert.equal(await workspace.readEnvironment(), "prod");
+    assert.equal(await workspace.readChatWebhook(), "https://hooks.slack.com/services/T/B/x");
+  });
+
   it("fails with ReleaseConfigError when the release block is not structured", async () => {
     // given
     const stack = new FakeStack();

@@ -19,6 +19,7 @@ import {
   blueLiveGreenIdle,
   closeWorlds,
   engineDeps,
+  outputsWithout,
   startWorld,
 } from "./helpers";
 
@@ -223,6 +224,29 @@ describe("post-promotion watch", () => {
     assert.equal(gatesFor("staging").postPromotionWatchMinutes, 5);
     assert.equal(gatesFor("dev").postPromotionWatchMinutes, 0);
     assert.equal(gatesFor("dev", { postPromotionWatchMinutes: 30 }).postPromotionWatchMinutes, 30);
+  });
+
+  it("watches health only, and says so, when the stack exports no Log Analytics workspace", async () => {
+    // given: a stack created before the workspace output existed
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    const workspace = await released(world);
+    workspace.outputMap = outputsWithout("logAnalyticsWorkspaceId");
+    const { deps, report } = engineDeps(world, workspace, { gates: STAGING });
+
+    // when
+    assert.equal(await runRelease(SWITCH, deps), 0);
+
+    // then
+    assert.ok(
+      report.out.includes(
+        WATCH_START.replace(
+          "error rate above 5% over 2 min, p95 above 2000 ms over 5 min",
+          "no telemetry (the stack exports no `logAnalyticsWorkspaceId`: only health is watched)",
+        ),
+      ),
+      report.out.join("\n"),
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
   });
 
   it("exits 5 naming the command that finishes when the rollback after a trigger cannot be written", async () => {
