@@ -17,6 +17,14 @@ import { containerAppUserAssignedIdentity } from "./containerAppUserAssignedIden
 import { keyVaultPrivateNetwork } from "./keyVaultPrivateNetwork";
 import { keyVaultPurgeProtection } from "./keyVaultPurgeProtection";
 import { keyVaultRbac } from "./keyVaultRbac";
+import { kubernetesDisruptionBudget } from "./kubernetesDisruptionBudget";
+import { kubernetesHealthProbes } from "./kubernetesHealthProbes";
+import { kubernetesNonRoot } from "./kubernetesNonRoot";
+import { kubernetesPinnedImages } from "./kubernetesPinnedImages";
+import { kubernetesReadOnlyRoot } from "./kubernetesReadOnlyRoot";
+import { kubernetesResources } from "./kubernetesResources";
+import { kubernetesRouteWeights } from "./kubernetesRouteWeights";
+import { kubernetesTopologySpread } from "./kubernetesTopologySpread";
 import { postgresBackupRetention } from "./postgresBackupRetention";
 import { postgresGeoRedundantBackup } from "./postgresGeoRedundantBackup";
 import { postgresNoAzureServicesRule } from "./postgresNoAzureServicesRule";
@@ -53,6 +61,14 @@ export const policies: Policies = [
   postgresPrivateNetwork,
   postgresNoAzureServicesRule,
   postgresSupportedVersion,
+  kubernetesResources,
+  kubernetesHealthProbes,
+  kubernetesPinnedImages,
+  kubernetesNonRoot,
+  kubernetesReadOnlyRoot,
+  kubernetesTopologySpread,
+  kubernetesDisruptionBudget,
+  kubernetesRouteWeights,
   registryAdminDisabled,
   appInsightsSecretOutputs,
   tagsRequired,

@@ -17,10 +17,10 @@ describe("Analyzer protocol (the real @pulumi/policy server)", () => {
   it("describes the pack: its name, version and the chatbot-<service>-<rule> policies", async () => {
     // when GetAnalyzerInfo is called
     const info = await (await packServer()).getAnalyzerInfo();
-    // then it names the pack from package.json and 25 policies that follow the naming rule
+    // then it names the pack from package.json and 37 policies that follow the naming rule
     assert.deepStrictEqual(
       [info.name, info.version, info.supportsConfig, info.policies.length],
-      ["chatbot-platform", "0.1.0", true, 25],
+      ["chatbot-platform", "0.1.0", true, 37],
     );
     assert.deepStrictEqual(
       info.policies.filter((p) => !/^chatbot-[a-z]+-[a-z-]+$/.test(p.name)),
