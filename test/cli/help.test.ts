@@ -119,7 +119,17 @@ const HELP: [string[], string, string[]][] = [
       "npm run drill",
       "npm run -s drill -- --json",
       "npm run drill -- --only exception-mid-canary",
+      "npm run drill -- --target aks",
       "npm run drill -- --scenario my-release.yaml",
+    ],
+  ],
+  [
+    ["restore-drill"],
+    "Usage: chatbot-platform restore-drill [options]",
+    [
+      "npm run restore-drill -- --stack staging",
+      "npm run restore-drill -- --stack staging --restore-time 2026-11-29T09:45:00Z",
+      "npm run restore-drill -- --stack prod --restore-time 2026-11-29T09:45:00Z --keep",
     ],
   ],
 ];
