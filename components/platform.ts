@@ -242,10 +242,18 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
     );
 
     const missingSecrets = config.secrets.filter((secret) => secret.value === undefined);
+    // What a missing secret stops on each target: ARM validates a Container App's Key Vault
+    // references; on AKS the Secrets Store CSI driver fails to mount the pods' secrets volume
+    // (FailedMount), so the slot's pods never start.
+    // https://learn.microsoft.com/azure/container-apps/manage-secrets#reference-secret-from-key-vault
+    // https://learn.microsoft.com/azure/aks/csi-secrets-store-driver#troubleshooting
+    const blocked = aks
+      ? "the Secrets Store CSI driver cannot mount the app's secrets, so its pods on AKS do not start"
+      : "Azure refuses to create or update the Container App";
     for (const secret of missingSecrets) {
       pulumi.log.warn(
         `Key Vault secret "${secret.secretName}" (env ${secret.envName}) has no value in this stack's config; ` +
-          `the app references it, and Azure refuses to create or update the Container App until it exists. Create it with: ` +
+          `the app references it, and ${blocked} until it exists. Create it with: ` +
           `pulumi config set --secret --path 'secretValues.${secret.envName}' '<value>' --stack ${config.stack} && pulumi up --stack ${config.stack}`,
         this,
       );

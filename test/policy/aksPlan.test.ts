@@ -14,6 +14,7 @@ interface Report {
   stack: string;
   resources: { type: string; name: string }[];
   violations: { policy: string; enforcementLevel: string; urn: string; message: string }[];
+  warnings: string[];
 }
 
 function capture(): Io & { out: string; err: string } {
@@ -28,11 +29,14 @@ function capture(): Io & { out: string; err: string } {
 
 const PINNED =
   "Kubernetes container images must be pinned: a tag other than latest, or a sha256 digest where requireDigest is set.\n";
+/** The program's warning for a secret without a value, worded for AKS. */
+const MISSING_SECRET = (stack: string) =>
+  `Key Vault secret "openai-api-key" (env OPENAI_API_KEY) has no value in this stack's config; the app references it, and the Secrets Store CSI driver cannot mount the app's secrets, so its pods on AKS do not start until it exists. Create it with: pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' '<value>' --stack ${stack} && pulumi up --stack ${stack}`;
 const BLUE_DEPLOYMENT = (stack: string) =>
   `urn:pulumi:${stack}::chatbot-platform::chatbot:kubernetes:KubernetesSlot$kubernetes:apps/v1:Deployment::chatbot-k8s-app-blue-deployment`;
 
 describe("npm run plan --target aks (Kubernetes policies)", () => {
-  it("passes prod and dev; refuses staging's tag-only image (digest required in staging)", async () => {
+  it("passes prod and dev; refuses staging's tag-only image (digest required in staging); warns in AKS terms", async () => {
     // given the committed stack files, planned as target aks; when every stack is planned
     const io = capture();
     const code = await plan(["--all", "--target", "aks", "--json"], io, () => packServer());
@@ -70,6 +74,11 @@ describe("npm run plan --target aks (Kubernetes policies)", () => {
           ],
         ],
       ],
+    );
+    // and the missing-secret warning names what it stops on AKS (not a Container App)
+    assert.deepStrictEqual(
+      stacks.map((report) => report.warnings),
+      ["dev", "prod", "staging"].map((stack) => [MISSING_SECRET(stack)]),
     );
     assert.strictEqual(code, 1);
   });
