@@ -144,7 +144,7 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
     registrySku: "Basic",
     logRetentionDays: 30,
     alertRouting: { page: ["email"], ticket: ["email"] },
-    monthlyBudget: 100,
+    monthlyBudget: 150,
   },
   staging: {
     app: {
@@ -178,7 +178,7 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
     registrySku: "Standard",
     logRetentionDays: 30,
     alertRouting: { page: ["chat"], ticket: ["chat"] },
-    monthlyBudget: 500,
+    monthlyBudget: 600,
   },
   prod: {
     app: {
@@ -212,6 +212,6 @@ export const ENVIRONMENT_PROFILES: Readonly<Record<EnvironmentName, EnvironmentP
     registrySku: "Premium",
     logRetentionDays: 90,
     alertRouting: { page: ["page", "chat"], ticket: ["chat"] },
-    monthlyBudget: 2000,
+    monthlyBudget: 3000,
   },
 };

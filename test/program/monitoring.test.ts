@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Monitoring, MonitoringArgs } from "../../components/monitoring";
 import { ConfigError, parseConfig, parseGatesConfig, PROJECT } from "../../lib/config";
+import { ENVIRONMENT_PROFILES } from "../../lib/environments";
 import { DEFAULT_GATES, gatesFor } from "../../lib/gates";
 import {
   logAlertProblems,
@@ -355,7 +356,7 @@ describe("monitoring: what each stack registers", () => {
 
   it("sets a monthly budget on the resource group: Actual 80/100%, Forecasted 110%, to the action groups", () => {
     const budget = byKey(results.prod, "azure-native:consumption:Budget", "budget");
-    assert.strictEqual(budget.inputs.amount, 2000);
+    assert.strictEqual(budget.inputs.amount, 3000);
     assert.strictEqual(
       budget.inputs.scope,
       "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-chatbot-prod",
@@ -384,7 +385,7 @@ describe("monitoring: what each stack registers", () => {
     });
     assert.strictEqual(
       byKey(results.dev, "azure-native:consumption:Budget", "budget").inputs.amount,
-      100,
+      150,
     );
     assert.strictEqual(
       byKey(results.receivers, "azure-native:consumption:Budget", "budget").inputs.amount,
@@ -426,6 +427,21 @@ describe("monitoring: what each stack registers", () => {
       String(data.items[5].content.query),
       /^ContainerAppSystemLogs_CL\n\| where ContainerAppName_s == "chatbot-api-prod"/,
     );
+  });
+});
+
+describe("monitoring: the default budget", () => {
+  it("equals each environment's cost ceiling in its committed policy config", () => {
+    for (const environment of ["dev", "staging", "prod"] as const) {
+      const policyConfig = JSON.parse(
+        fs.readFileSync(path.join(ROOT, "policy", "config", `${environment}.json`), "utf8"),
+      );
+      assert.strictEqual(
+        ENVIRONMENT_PROFILES[environment].monthlyBudget,
+        policyConfig["chatbot-stack-cost-ceiling"].monthlyCostCeilingUsd,
+        environment,
+      );
+    }
   });
 });
 
@@ -672,7 +688,7 @@ describe("monitoring: refusals before any resource", () => {
     assert.deepStrictEqual(parsed.alerts, {
       emails: [],
       pagerEmails: [],
-      monthlyBudget: 100,
+      monthlyBudget: 150,
       webhooks: { slack: SLACK },
     });
   });
