@@ -2,16 +2,29 @@
  * The drill's target `aks`: the cluster model (`model/kube.ts`) behind its HTTPS server, and the
  * engine's real AKS adapter (`release/aks.ts`) over the real Kubernetes client (`release/kube.ts`)
  * talking to it, with the gates' telemetry read through the real Logs client from the same
- * server. The scenario's model settings map onto the cluster model (pods become ready after
+ * server. Each stack runs the real program with `chatbot-platform:target: aks` (set in the
+ * in-memory stack file only; the committed files stay `containerApps`), and the adapter is built
+ * from the stack's outputs as the release command builds it (`aksClusterOptions`): the namespace
+ * and the gateway's URL the program exports, which is also the host the cluster model's gateway
+ * answers on. The scenario's model settings map onto the cluster model (pods become ready after
  * `provisioningMs`; AcrPull takes effect after `roleAssignmentsAfterMs`).
  */
 import * as path from "node:path";
 import { LogsQueryClient } from "@azure/monitor-query-logs";
+import { PROJECT } from "../lib/config";
 import { AksCluster, AksTelemetry, SLOT_HEADER } from "../release/aks";
 import { AzureCredential, LogsTelemetry } from "../release/azure";
-import { HttpsKubeApi } from "../release/kube";
-import { HttpChecker } from "../release/ports";
-import { loadStackConfig } from "../simulator/simulate";
+import { HttpsKubeApi, KubeApi } from "../release/kube";
+import {
+  AppRef,
+  ContainerAppPort,
+  HttpChecker,
+  StatsQuery,
+  TelemetryPort,
+  TrafficWeight,
+} from "../release/ports";
+import { aksClusterOptions } from "../release/targets";
+import { loadStackConfig, MOCK_GATEWAY_ADDRESS } from "../simulator/simulate";
 import { AksDrillWorkspace } from "./aksWorkspace";
 import { ManualClock, modelClientOptions } from "./model";
 import { KubeModel } from "./model/kube";
@@ -19,12 +32,15 @@ import { startKubeModelServer } from "./model/kubeServer";
 import { ModelServer } from "./model/server";
 import { Scenario } from "./scenario";
 
+/** The stack config key of the hosting target. */
+export const TARGET_CONFIG_KEY = `${PROJECT}:target`;
+
 /** What a scenario runs against on target `aks`. */
 export interface AksTarget {
   readonly kube: KubeModel;
   readonly server: ModelServer;
-  readonly azure: AksCluster;
-  readonly telemetry: AksTelemetry;
+  readonly azure: ContainerAppPort;
+  readonly telemetry: TelemetryPort;
   readonly http: HttpChecker;
   readonly stacks: Map<string, AksDrillWorkspace>;
 }
@@ -43,6 +59,60 @@ export function kubeHttpChecker(kube: KubeModel): HttpChecker {
   };
 }
 
+/**
+ * The engine's AKS port of the stacks: for each call, `AksCluster` with the options the stack's
+ * outputs give (the stack whose `resourceGroupName` is the ref's, else the first), as
+ * `release/targets.ts` builds it for `npm run release`.
+ */
+export class StackAksCluster implements ContainerAppPort {
+  constructor(
+    private readonly api: KubeApi,
+    private readonly stacks: ReadonlyMap<string, AksDrillWorkspace>,
+  ) {}
+
+  /** The adapter for a stack's outputs. */
+  async cluster(ref?: AppRef): Promise<AksCluster> {
+    const workspaces = [...this.stacks.values()];
+    let outputs = await workspaces[0].outputs();
+    for (const workspace of workspaces) {
+      const out = await workspace.outputs();
+      if (ref !== undefined && out.resourceGroupName === ref.resourceGroup) {
+        outputs = out;
+        break;
+      }
+    }
+    return new AksCluster(this.api, aksClusterOptions(outputs));
+  }
+
+  async getApp(ref: AppRef) {
+    return (await this.cluster(ref)).getApp(ref);
+  }
+
+  async listRevisions(ref: AppRef) {
+    return (await this.cluster(ref)).listRevisions(ref);
+  }
+
+  async getRevision(ref: AppRef, revisionName: string) {
+    return (await this.cluster(ref)).getRevision(ref, revisionName);
+  }
+
+  async setTraffic(ref: AppRef, traffic: readonly TrafficWeight[], generation: number) {
+    return (await this.cluster(ref)).setTraffic(ref, traffic, generation);
+  }
+
+  async activate(ref: AppRef, revisionName: string) {
+    return (await this.cluster(ref)).activate(ref, revisionName);
+  }
+
+  async deactivate(ref: AppRef, revisionName: string) {
+    return (await this.cluster(ref)).deactivate(ref, revisionName);
+  }
+
+  async restart(ref: AppRef, revisionName: string) {
+    return (await this.cluster(ref)).restart(ref, revisionName);
+  }
+}
+
 /** Starts the cluster model for a scenario; `root` holds the committed stack files. */
 export async function startAksTarget(
   scenario: Scenario,
@@ -53,6 +123,8 @@ export async function startAksTarget(
   const settings = scenario.model ?? {};
   const kube = new KubeModel({
     clock,
+    // The gateway's address the program exports (`gatewayUrl`, from the Gateway's status).
+    gatewayHost: MOCK_GATEWAY_ADDRESS,
     ...(settings.userRequestsPerMinute === undefined
       ? {}
       : { userRequestsPerMinute: settings.userRequestsPerMinute }),
@@ -74,7 +146,6 @@ export async function startAksTarget(
     },
     { sleep: async (ms) => clock.advance(ms) },
   );
-  const azure = new AksCluster(api, { gatewayHost: kube.gatewayHost });
   const logs = new LogsTelemetry(credential, {
     ...modelClientOptions(server, "logs"),
     retryOptions: { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 },
@@ -82,16 +153,15 @@ export async function startAksTarget(
   const stacks = new Map<string, AksDrillWorkspace>();
   for (const name of scenario.stacks ?? ["staging"]) {
     const config = loadStackConfig(path.join(root, `Pulumi.${name}.yaml`));
+    config.config[TARGET_CONFIG_KEY] = "aks";
     stacks.set(name, new AksDrillWorkspace(name, config, kube));
   }
-  return {
-    kube,
-    server,
-    azure,
-    telemetry: new AksTelemetry(logs, azure),
-    http: kubeHttpChecker(kube),
-    stacks,
+  const azure = new StackAksCluster(api, stacks);
+  const telemetry: TelemetryPort = {
+    requestStats: async (query: StatsQuery) =>
+      new AksTelemetry(logs, await azure.cluster()).requestStats(query),
   };
+  return { kube, server, azure, telemetry, http: kubeHttpChecker(kube), stacks };
 }
 
 export { SLOT_HEADER };

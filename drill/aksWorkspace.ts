@@ -1,30 +1,33 @@
 /**
- * The drill's Pulumi stack for target `aks`: like `workspace.ts`, a stack file in memory and a
- * `pulumi up` that evaluates the real program under the mock runtime, then applies what it
- * registered to the cluster model (server-side apply, as the Pulumi Kubernetes provider does).
+ * The drill's Pulumi stack for target `aks`: like `workspace.ts`, a stack file held in memory and a
+ * `pulumi up` that evaluates the real program under Pulumi's mock runtime, here with
+ * `chatbot-platform:target: aks` (set by `aksTarget.ts` in the in-memory stack file), then applies
+ * the Kubernetes objects the program registers to the cluster model the way the Pulumi
+ * Kubernetes provider does: server-side apply of each manifest (`KubeModel.apply`), so a
+ * Deployment's replicas the manifest leaves out stay the HPA's and the engine's.
  *
- * The objects applied:
- * - the Kubernetes objects the program registers (Deployments, HPAs, Services, PDBs, the
- *   HTTPRoute), when it renders target `aks`;
- * - otherwise, a projection of the program's Container App onto the contract's objects
- *   (`projectContainerApp`): the template's revision becomes the latest slot's Deployment (pod
- *   template annotation `chatbot.platform/revision`, image, settings), the traffic labels become
- *   the HTTPRoute's default-rule weights and the generation tag its annotation. The program's
- *   guards (a release block behind the deployed generation; a template change of a recorded
- *   revision) run either way: its read of the deployed app is answered from the cluster.
+ * The workspace keeps the stack's state (the URN and type of every custom resource applied) and
+ * models `--target` the way the Pulumi engine does:
+ * - `up(message, "stack")` (a scenario's `pulumi up`, or the first deploy of a new stack) applies
+ *   every object the program registers and deletes the objects of resources it no longer
+ *   registers;
+ * - `up(message, "app")` (a deploy) applies only the resources whose URN matches the targets the
+ *   release command computes from the state (`deployTargetUrns`, `release/automation.ts`): the
+ *   deployed slot's Deployment, Service, HPA and PDB and the HTTPRoute. Every other object keeps
+ *   the state it has in the cluster, whatever the program now renders for it.
+ * The program's reads of what is deployed (its release guard's invokes) get the offline mocks'
+ * answer, "not found", so the guard has nothing to compare with here: this drill proves the engine
+ * on the program's objects, not the guard.
+ * Stack outputs are the program's own (`target`, `clusterName`, `gatewayUrl`, `kubeNamespace`,
+ * `latestRevision`, ...): the engine's AKS port is built from them (`aksTarget.ts`).
  */
-import { PROJECT } from "../lib/config";
-import { invokeError, simulateStack, SimulationResult, StackConfig } from "../simulator/simulate";
 import {
-  AKS_NAMESPACE,
-  GENERATION_ANNOTATION,
-  REVISION_ANNOTATION,
-  ROUTE_NAME,
-  SLOT_HEADER,
-  deploymentRevision,
-  routeWeights,
-  slotObjectName,
-} from "../release/aks";
+  simulateStack,
+  SimulatedResource,
+  SimulationResult,
+  StackConfig,
+} from "../simulator/simulate";
+import { deployTargetUrns } from "../release/automation";
 import { ReleaseWorkspace } from "../release/ports";
 import {
   ENVIRONMENT_CONFIG_KEY,
@@ -33,129 +36,92 @@ import {
   GATES_CONFIG_KEY,
   RELEASE_CONFIG_KEY,
   ReleaseState,
-  Slot,
 } from "../release/state";
 import { JsonObject } from "./model/json";
-import { KubeModel } from "./model/kube";
+import { KubeModel, Plural, pluralOf } from "./model/kube";
 import { UpRefused, upMutex } from "./workspace";
 
-const SLOTS: readonly Slot[] = ["blue", "green"];
-/** The Kubernetes resource types of the program's objects on target `aks`. */
-const KUBE_TYPES = [
-  "kubernetes:apps/v1:Deployment",
-  "kubernetes:core/v1:Service",
-  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
-  "kubernetes:policy/v1:PodDisruptionBudget",
-  "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
-];
-
-type Obj = Record<string, unknown>;
-const obj = (value: unknown): Obj =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Obj) : {};
-
-/** The Deployment, HPA and Service of the slot the Container App template describes. */
-function slotObjects(slot: Slot, app: Obj): JsonObject[] {
-  const template = obj(app.template);
-  const container = obj((template.containers as unknown[] | undefined)?.[0]);
-  const scale = obj(template.scale);
-  const name = slotObjectName(slot);
-  const labels = { "app.kubernetes.io/name": "chatbot-api", "chatbot.platform/slot": slot };
-  const metadata = { name, namespace: AKS_NAMESPACE, labels };
-  return [
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata,
-      spec: {
-        selector: { matchLabels: labels },
-        template: {
-          metadata: {
-            labels,
-            annotations: { [REVISION_ANNOTATION]: String(template.revisionSuffix ?? "") },
-          },
-          spec: {
-            containers: [
-              {
-                name: "api",
-                image: container.image,
-                env: container.env ?? [],
-                resources: container.resources ?? {},
-              },
-            ],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: "autoscaling/v2",
-      kind: "HorizontalPodAutoscaler",
-      metadata,
-      spec: {
-        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
-        // An HPA's minimum is at least 1 (a scale-to-zero Container App gets 1 here).
-        minReplicas: Math.max(1, Number(scale.minReplicas ?? 1)),
-        maxReplicas: Math.max(1, Number(scale.maxReplicas ?? 1)),
-      },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata,
-      spec: { selector: labels, ports: [{ port: 80, targetPort: 8000 }] },
-    },
-  ];
+/**
+ * Pulumi's `--target` match: a URN equal to a literal target, or matching a glob target where
+ * `**` is any run of characters and `*` any run without `:`; a glob matches resources not yet in
+ * the state too (https://www.pulumi.com/docs/iac/guides/basics/targeted-updates/; the engine's
+ * `UrnTargets.Contains`).
+ */
+export function urnTargeted(urn: string, targets: readonly string[]): boolean {
+  return targets.some((target) => {
+    if (!target.includes("*")) {
+      return target === urn;
+    }
+    const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const pattern = target
+      .split("**")
+      .map((segment) => segment.split("*").map(quote).join("[^:]*"))
+      .join(".*");
+    return new RegExp(`^${pattern}$`).test(urn);
+  });
 }
 
-/** The HTTPRoute the contract gives for a Container App's traffic and generation tag. */
-function routeObject(app: Obj): JsonObject {
-  const traffic = (obj(obj(app.configuration).ingress).traffic as Obj[] | undefined) ?? [];
-  const weight = (slot: Slot) => Number(traffic.find((entry) => entry.label === slot)?.weight ?? 0);
-  const backend = (slot: Slot, w?: number) => ({
-    name: slotObjectName(slot),
-    port: 80,
-    ...(w === undefined ? {} : { weight: w }),
-  });
-  const generation = obj(app.tags)["chatbot-release-generation"];
-  return {
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "HTTPRoute",
-    metadata: {
-      name: ROUTE_NAME,
-      namespace: AKS_NAMESPACE,
-      ...(generation === undefined ? {} : { annotations: { [GENERATION_ANNOTATION]: generation } }),
-    },
-    spec: {
-      parentRefs: [{ name: "chatbot-gateway" }],
-      rules: [
-        ...SLOTS.map((slot) => ({
-          matches: [{ headers: [{ name: SLOT_HEADER, value: slot }] }],
-          backendRefs: [backend(slot)],
-        })),
-        {
-          matches: [{ path: { type: "PathPrefix", value: "/" } }],
-          backendRefs: SLOTS.map((slot) => backend(slot, weight(slot))),
-        },
-      ],
-    },
-  };
+/** Where a resource's object lives in the cluster model, for a kind the model serves. */
+interface ClusterObject {
+  readonly plural: Plural;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** One resource of the stack's state. */
+interface StateEntry {
+  readonly urn: string;
+  readonly type: string;
+  readonly object?: ClusterObject;
+}
+
+/** The manifest a Kubernetes resource's inputs describe (what the provider applies). */
+function manifestOf(resource: SimulatedResource): JsonObject {
+  const { apiVersion, kind, metadata, spec } = resource.inputs;
+  return JSON.parse(JSON.stringify({ apiVersion, kind, metadata, spec })) as JsonObject;
+}
+
+/** The cluster object of a Kubernetes resource the model serves, else `undefined`. */
+function clusterObject(resource: SimulatedResource): ClusterObject | undefined {
+  if (!resource.type.startsWith("kubernetes:")) {
+    return undefined;
+  }
+  const plural = pluralOf(String(resource.inputs.kind ?? ""));
+  const metadata = (resource.inputs.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+  return plural === undefined
+    ? undefined
+    : {
+        plural,
+        namespace: String(metadata.namespace ?? "default"),
+        name: String(metadata.name ?? ""),
+      };
 }
 
 /**
- * The contract's objects for the program's Container App: the latest slot's Deployment, HPA and
- * Service (the slot whose traffic entry names the template's revision) and the HTTPRoute.
+ * Program evaluations by stack and stack file. The program's answer depends on nothing else here
+ * (every invoke gets the offline mocks' fixed answer: nothing reads the cluster model), so
+ * scenarios that create and deploy the same stack file share one evaluation. An invoke answered
+ * from the cluster would have to become part of the key.
  */
-export function projectContainerApp(app: Obj, appName: string): JsonObject[] {
-  const suffix = String(obj(app.template).revisionSuffix ?? "");
-  const traffic = (obj(obj(app.configuration).ingress).traffic as Obj[] | undefined) ?? [];
-  const latest = traffic.find((entry) => entry.revisionName === `${appName}--${suffix}`);
-  const slot = SLOTS.find((name) => name === latest?.label);
-  return [...(slot === undefined ? [] : slotObjects(slot, app)), routeObject(app)];
+const evaluations = new Map<string, Promise<SimulationResult>>();
+
+function evaluate(stack: string, config: StackConfig): Promise<SimulationResult> {
+  const key = JSON.stringify([stack, config.config, [...config.secretKeys].sort()]);
+  let evaluation = evaluations.get(key);
+  if (evaluation === undefined) {
+    evaluation = simulateStack({ stack, config });
+    evaluations.set(key, evaluation);
+  }
+  return evaluation;
 }
 
 /** One stack of the AKS drill. */
 export class AksDrillWorkspace implements ReleaseWorkspace {
   private outputMap: Record<string, string> = {};
   private readonly tags: Record<string, string> = {};
+  /** The stack's state: the custom resources applied so far, by URN. */
+  private readonly state = new Map<string, StateEntry>();
+  /** Every `up` this workspace ran: what it said, its targets, and whether it applied. */
   readonly ups: string[] = [];
 
   constructor(
@@ -187,84 +153,81 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
     return chatWebhookOf(value === undefined ? undefined : JSON.parse(value));
   }
 
-  async up(message: string): Promise<void> {
-    await this.apply(this.config, message);
+  async up(message: string, target: "app" | "stack" = "stack"): Promise<void> {
+    await this.apply(this.config, message, target);
   }
 
-  /** `pulumi up` of `config`: `UpRefused` when the program refuses (nothing applied). */
-  async apply(config: StackConfig, message: string): Promise<void> {
+  /** The URNs of the stack's state (what a targeted `up` picks its targets from). */
+  stateUrns(): string[] {
+    return [...this.state.keys()];
+  }
+
+  /**
+   * `pulumi up` of `config` (this stack's file or another copy of it); with `app`, targeted as the
+   * release command's deploy targets it. `UpRefused` when the program refuses (nothing applied);
+   * the API server's error when it rejects an object.
+   */
+  async apply(
+    config: StackConfig,
+    message: string,
+    target: "app" | "stack" = "stack",
+  ): Promise<void> {
     await upMutex.run(async () => {
       let result: SimulationResult;
       try {
-        result = await simulateStack({
-          stack: this.stackName,
-          config,
-          call: (args) =>
-            args.token === "azure-native:app:getContainerApp"
-              ? Promise.resolve(this.deployedApp(String(args.inputs.containerAppName)))
-              : undefined,
-        });
+        result = await evaluate(this.stackName, config);
       } catch (err) {
         this.ups.push(`${message}: refused`);
         throw new UpRefused((err as Error).message);
       }
-      const kube = result.resources.filter((resource) => KUBE_TYPES.includes(resource.type));
-      const app = result.resources.find(
-        (resource) => resource.type === "azure-native:app:ContainerApp",
+      const release = config.config[RELEASE_CONFIG_KEY];
+      const targets =
+        target === "app"
+          ? deployTargetUrns(
+              [...this.state.values()],
+              release === undefined ? undefined : JSON.parse(release),
+            )
+          : undefined;
+      const registered = result.resources.filter(
+        (resource) => resource.custom && !resource.type.startsWith("pulumi:providers:"),
       );
-      const appName = String(result.outputs.appName ?? result.outputs.containerAppName ?? "");
-      const manifests: JsonObject[] =
-        kube.length > 0
-          ? kube.map((resource) => resource.inputs as JsonObject)
-          : app === undefined
-            ? []
-            : projectContainerApp(app.inputs, appName);
-      if (manifests.length === 0) {
-        throw new Error("the program registered neither Kubernetes objects nor a Container App");
+      const selected =
+        targets === undefined
+          ? registered
+          : registered.filter((resource) => urnTargeted(resource.urn, targets));
+      for (const resource of selected) {
+        const object = clusterObject(resource);
+        if (object !== undefined) {
+          this.cluster.apply(manifestOf(resource));
+        }
+        this.state.set(resource.urn, {
+          urn: resource.urn,
+          type: resource.type,
+          ...(object === undefined ? {} : { object }),
+        });
       }
-      for (const manifest of manifests) {
-        this.cluster.apply(manifest);
+      if (targets === undefined) {
+        // A whole-stack update deletes what the program no longer registers.
+        const kept = new Set(registered.map((resource) => resource.urn));
+        for (const [urn, entry] of [...this.state.entries()]) {
+          if (!kept.has(urn)) {
+            if (entry.object !== undefined) {
+              this.cluster.delete(entry.object.plural, entry.object.namespace, entry.object.name);
+            }
+            this.state.delete(urn);
+          }
+        }
       }
-      this.ups.push(`${message}: applied`);
-      this.outputMap = {
-        ...Object.fromEntries(
-          Object.entries(result.outputs).map(([key, value]) => [
-            key,
-            typeof value === "string" ? value : JSON.stringify(value),
-          ]),
-        ),
-        target: "aks",
-        appName,
-        clusterName: `aks-${PROJECT}-${this.stackName}`,
-        kubeNamespace: AKS_NAMESPACE,
-        gatewayUrl: `https://${this.cluster.gatewayHost}`,
-      };
+      this.ups.push(
+        `${message}: applied${targets === undefined ? "" : ` (--target ${targets.join(" ")})`}`,
+      );
+      this.outputMap = Object.fromEntries(
+        Object.entries(result.outputs).map(([key, value]) => [
+          key,
+          typeof value === "string" ? value : JSON.stringify(value),
+        ]),
+      );
     });
-  }
-
-  /**
-   * The program's read of the deployed app, answered from the cluster: the HTTPRoute's
-   * generation annotation as the generation tag, each slot's weight and Deployment revision as a
-   * labelled traffic entry.
-   */
-  private deployedApp(appName: string): Record<string, unknown> {
-    const route = this.cluster.get("httproutes", AKS_NAMESPACE, ROUTE_NAME);
-    if (route === undefined) {
-      throw invokeError(`ResourceNotFound: HTTPRoute ${ROUTE_NAME} not found`);
-    }
-    const weights = routeWeights(route);
-    const traffic = SLOTS.flatMap((slot) => {
-      const deployment = this.cluster.get("deployments", AKS_NAMESPACE, slotObjectName(slot));
-      const suffix = deployment === undefined ? undefined : deploymentRevision(deployment);
-      return suffix === undefined
-        ? []
-        : [{ label: slot, revisionName: `${appName}--${suffix}`, weight: weights[slot] ?? 0 }];
-    });
-    const generation = obj(obj(route.metadata).annotations)[GENERATION_ANNOTATION];
-    return {
-      tags: generation === undefined ? {} : { "chatbot-release-generation": generation },
-      configuration: { ingress: { traffic } },
-    };
   }
 
   async outputs(): Promise<Readonly<Record<string, string>>> {

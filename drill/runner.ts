@@ -9,6 +9,7 @@ import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
 import { loadStackConfig } from "../simulator/simulate";
 import { parseArgs } from "../release/args";
 import { ArmContainerApps, AzureCredential, LogsTelemetry } from "../release/azure";
+import { appNameOf } from "../release/context";
 import { runRelease } from "../release/orchestrator";
 import { Clock, DEFAULT_TIMINGS, EXIT, HttpChecker, Notifier, ReleaseDeps } from "../release/ports";
 import { WebhookNotifier } from "../release/webhook";
@@ -253,7 +254,7 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
       const out = await workspace.outputs();
       const ref = {
         resourceGroup: out.resourceGroupName,
-        appName: out.containerAppName ?? out.appName,
+        appName: appNameOf(out),
       };
       const app = await run.azure.getApp(ref);
       const revision = app?.traffic.find((entry) => entry.label === step.deactivate)?.revisionName;
@@ -266,7 +267,7 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
       const out = await workspace.outputs();
       const ref = {
         resourceGroup: out.resourceGroupName,
-        appName: out.containerAppName ?? out.appName,
+        appName: appNameOf(out),
       };
       const app = await run.azure.getApp(ref);
       const weights = step.traffic;
@@ -422,7 +423,7 @@ async function finish(run: Run): Promise<ScenarioResult> {
   const out = await workspace.outputs();
   const ref = {
     resourceGroup: out.resourceGroupName ?? "",
-    appName: out.containerAppName ?? out.appName ?? "",
+    appName: appNameOf(out),
   };
   const app = ref.appName === "" ? undefined : await run.azure.getApp(ref);
   const traffic: Record<string, number> = {};

@@ -50,6 +50,31 @@ export interface AutomationOptions {
   readonly onOutput: (line: string) => void;
 }
 
+/**
+ * The `--target` URNs of a deploy, from the stack's state and the release block written for it:
+ * on AKS the deployed slot's objects and the HTTPRoute (`targets.ts`), else the Container App and
+ * a built image. Throws when the state has neither (the stack was never created).
+ */
+export function deployTargetUrns(
+  resources: ReadonlyArray<{ readonly urn: string; readonly type: string }>,
+  release: unknown,
+): string[] {
+  const block = (release ?? {}) as { latest?: string; live?: string };
+  const aks = aksDeployTargets(
+    resources,
+    (block.latest ?? block.live) === "green" ? "green" : "blue",
+  );
+  if (aks !== undefined) {
+    return aks;
+  }
+  if (!resources.some((resource) => resource.type === DEPLOY_TARGET_TYPES[0])) {
+    throw new Error("the stack's state has no Container App: run pulumi up for the stack first");
+  }
+  return resources
+    .filter((resource) => DEPLOY_TARGET_TYPES.includes(resource.type))
+    .map((resource) => resource.urn);
+}
+
 export class AutomationReleaseWorkspace implements ReleaseWorkspace {
   readonly stackName: string;
 
@@ -129,22 +154,7 @@ export class AutomationReleaseWorkspace implements ReleaseWorkspace {
     const state = (await this.stack.exportStack()).deployment as {
       resources?: ReadonlyArray<{ urn: string; type: string }>;
     };
-    // On AKS, the deployed slot's objects and the HTTPRoute (`targets.ts`).
-    const block = ((await this.readRelease()) ?? {}) as { latest?: string; live?: string };
-    const aks = aksDeployTargets(
-      state.resources ?? [],
-      (block.latest ?? block.live) === "green" ? "green" : "blue",
-    );
-    if (aks !== undefined) {
-      return aks;
-    }
-    const urns = (state.resources ?? [])
-      .filter((resource) => DEPLOY_TARGET_TYPES.includes(resource.type))
-      .map((resource) => resource.urn);
-    if (!(state.resources ?? []).some((resource) => resource.type === DEPLOY_TARGET_TYPES[0])) {
-      throw new Error("the stack's state has no Container App: run pulumi up for the stack first");
-    }
-    return urns;
+    return deployTargetUrns(state.resources ?? [], (await this.readRelease()) ?? {});
   }
 
   async outputs(): Promise<Readonly<Record<string, string>>> {

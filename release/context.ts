@@ -97,6 +97,14 @@ export function deployedLabels(ctx: {
 }
 
 /**
+ * The base name of the stack's revision names (`<app>--<suffix>`): the Container App's name, else
+ * (on AKS, where `containerAppName` is "") the `appName` output or `latestRevision`'s base.
+ */
+export function appNameOf(out: Readonly<Record<string, string>>): string {
+  return out.containerAppName || out.appName || (out.latestRevision ?? "").split("--")[0] || "";
+}
+
+/**
  * Reads the stack file, its outputs and the deployed app. Throws `Refused` when the stack file is
  * older than the deployed generation, unless `readOnly` (status), which reports it instead.
  */
@@ -110,10 +118,7 @@ export async function loadContext(
     deps.gates ??
     parseGateState(await deps.workspace.readGates(), await deps.workspace.readEnvironment());
   const out = await deps.workspace.outputs();
-  // On AKS the program exports the base name of revision names as `appName` (`release/aks.ts`).
-  // (`containerAppName` is "" there; `latestRevision` is `<app>--<suffix>` on both targets.)
-  const appName =
-    out.containerAppName || out.appName || (out.latestRevision ?? "").split("--")[0] || "";
+  const appName = appNameOf(out);
   const resourceGroup = out.resourceGroupName ?? "";
   if (appName === "" || resourceGroup === "") {
     throw new StackNotCreated(stack);

@@ -3,7 +3,7 @@
  * (`azure.ts`), or AKS through the Kubernetes API (`aks.ts`). Both serve the same port; the gates'
  * telemetry is the same Logs query API (on AKS, counted by the slot Deployment's pods).
  */
-import { AksCluster, AksTelemetry } from "./aks";
+import { AksCluster, AksOptions, AksTelemetry } from "./aks";
 import { AzureCredential, LogsTelemetry } from "./azure";
 import { HttpsKubeApi, KubeApi } from "./kube";
 import { entraTokenFrom, parseKubeconfig, readKubeconfig } from "./kubeconfig";
@@ -12,6 +12,16 @@ import { ContainerAppPort, TelemetryPort } from "./ports";
 /** The stack's target: `aks` when its `target` output says so, else Container Apps. */
 export function targetOf(outputs: Readonly<Record<string, string>>): "containerApps" | "aks" {
   return outputs.target === "aks" ? "aks" : "containerApps";
+}
+
+/** The namespace and the gateway's URL and host, from the stack's outputs. */
+export function aksClusterOptions(outputs: Readonly<Record<string, string>>): AksOptions {
+  const gatewayHost =
+    outputs.gatewayUrl === undefined ? undefined : new URL(outputs.gatewayUrl).host;
+  return {
+    ...(outputs.kubeNamespace === undefined ? {} : { namespace: outputs.kubeNamespace }),
+    ...(gatewayHost === undefined ? {} : { gatewayHost, gatewayUrl: outputs.gatewayUrl }),
+  };
 }
 
 /** The AKS ports of a stack: cluster and namespace from its outputs. */
@@ -39,12 +49,7 @@ export function aksPorts(
     put: async (path, body) => (await open()).put(path, body),
     mergePatch: async (path, body) => (await open()).mergePatch(path, body),
   };
-  const gatewayHost =
-    outputs.gatewayUrl === undefined ? undefined : new URL(outputs.gatewayUrl).host;
-  const cluster = new AksCluster(api, {
-    ...(outputs.kubeNamespace === undefined ? {} : { namespace: outputs.kubeNamespace }),
-    ...(gatewayHost === undefined ? {} : { gatewayHost, gatewayUrl: outputs.gatewayUrl }),
-  });
+  const cluster = new AksCluster(api, aksClusterOptions(outputs));
   return { azure: cluster, telemetry: new AksTelemetry(new LogsTelemetry(credential), cluster) };
 }
 

@@ -27,6 +27,9 @@
  *    (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#failed-deployment).
  * 8. Throttling: injected 429 answers carry Retry-After
  *    (https://kubernetes.io/docs/concepts/cluster-administration/flow-control/).
+ * 9. A backendRef names a Service; requests reach the pods of the Deployment whose pod template
+ *    carries every label of the Service's selector. A missing Service, or one that selects no
+ *    pods, answers 500 (https://gateway-api.sigs.k8s.io/reference/spec/#httpbackendref).
  * Every answer is computed from virtual time; nothing waits for real.
  */
 import type { VirtualClock } from "./clock";
@@ -82,6 +85,11 @@ export type Plural = keyof typeof KINDS;
 const KIND_PLURAL: Record<string, Plural> = Object.fromEntries(
   Object.entries(KINDS).map(([plural, info]) => [info.kind, plural as Plural]),
 );
+
+/** The plural of a kind the model serves (`Deployment` → `deployments`), else `undefined`. */
+export function pluralOf(kind: string): Plural | undefined {
+  return KIND_PLURAL[kind];
+}
 
 /** Default `progressDeadlineSeconds` of a Deployment. */
 const PROGRESS_DEADLINE_S = 600;
@@ -237,6 +245,13 @@ export class KubeModel {
     }
     this.store(plural, namespace, name, next, existing);
     return this.get(plural, namespace, name) ?? {};
+  }
+
+  /** Deletes an object (what `pulumi up` does for a resource the program no longer registers). */
+  delete(plural: Plural, namespace: string, name: string): void {
+    this.sync();
+    this.require(plural, namespace, name);
+    this.objects.delete(this.key(plural, namespace, name));
   }
 
   private store(
@@ -538,10 +553,26 @@ export class KubeModel {
     return entry?.[1].object;
   }
 
+  /**
+   * The Deployment whose pods a Service (in the route's namespace) selects: every key of the
+   * Service's `spec.selector` must be a label of the pod template
+   * (https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service).
+   * `undefined` when the Service does not exist or selects no Deployment's pods.
+   */
   private deploymentFor(service: string): Stored | undefined {
-    const entry = [...this.objects.entries()].find(
-      ([key]) => key.startsWith("deployments/") && key.endsWith(`/${service}`),
-    );
+    const namespace = String(obj(this.route()?.metadata).namespace ?? "default");
+    const found = this.objects.get(this.key("services", namespace, service));
+    const selector = Object.entries(obj(obj(found?.object.spec).selector));
+    if (found === undefined || selector.length === 0) {
+      return undefined;
+    }
+    const entry = [...this.objects.entries()].find(([key, stored]) => {
+      const labels = obj(obj(obj(obj(stored.object.spec).template).metadata).labels);
+      return (
+        key.startsWith(`deployments/${namespace}/`) &&
+        selector.every(([label, value]) => labels[label] === value)
+      );
+    });
     return entry?.[1];
   }
 
@@ -601,6 +632,8 @@ export class KubeModel {
     }
     const stored = this.deploymentFor(service);
     if (stored === undefined) {
+      // A backendRef to a missing Service (or one that selects no pods): the gateway answers 500
+      // (https://gateway-api.sigs.k8s.io/reference/spec/#httpbackendref).
       return { status: 500, error: `backend ${service} not found` };
     }
     const status = this.statusAt(stored, t);

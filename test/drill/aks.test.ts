@@ -3,10 +3,26 @@
  * real engine, the real AKS adapter and Kubernetes client over HTTPS, ending exactly as they do on
  * Container Apps; and the cluster model's rules, each through the adapter or the API.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the assertions read nested manifest fields */
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import { AksCluster, podNamePattern, revisionOf } from "../../release/aks";
 import { HttpsKubeApi, KubeError } from "../../release/kube";
-import { AKS_SCENARIOS, runScenario, ScenarioResult } from "../../drill/runner";
+import { AKS_SCENARIOS, ROOT, runScenario, ScenarioResult } from "../../drill/runner";
+import { AksDrillWorkspace, urnTargeted } from "../../drill/aksWorkspace";
+import { TARGET_CONFIG_KEY } from "../../drill/aksTarget";
+import { setConfigPath } from "../../drill/workspace";
+import { Plural } from "../../drill/model/kube";
+import { parseRelease } from "../../lib/config";
+import { ENVIRONMENT_PROFILES } from "../../lib/environments";
+import {
+  autoscaler,
+  disruptionBudget,
+  httpRoute,
+  service as slotService,
+} from "../../lib/kubernetes";
+import { ReleaseState } from "../../release/state";
+import { loadStackConfig, MOCK_GATEWAY_ADDRESS } from "../../simulator/simulate";
 import { SCENARIOS } from "../../drill/scenarios";
 import { ManualClock } from "../../drill/model";
 import { KubeModel } from "../../drill/model/kube";
@@ -69,16 +85,187 @@ describe("drill on AKS", function () {
     });
   }
 
-  it("verifies the idle slot on the gateway with the slot header", () => {
+  it("verifies the idle slot on the program's gateway URL with the slot header", () => {
     const output = results.get("config-change-without-version")?.output ?? [];
     assert.ok(
       output.some((line) =>
-        /^\[staging\] verified green \(chatbot-api-staging--v1-5-0-[0-9a-f]{6}g1\): GET https:\/\/chat\.example\.com\/health \(x-chatbot-slot: green\), GET https:\/\/chat\.example\.com\/ready \(x-chatbot-slot: green\) answered 2xx$/.test(
+        /^\[staging\] verified green \(chatbot-api-staging--v1-5-0-[0-9a-f]{6}g1\): GET http:\/\/203\.0\.113\.10\/health \(x-chatbot-slot: green\), GET http:\/\/203\.0\.113\.10\/ready \(x-chatbot-slot: green\) answered 2xx$/.test(
           line,
         ),
       ),
       output.join("\n"),
     );
+  });
+});
+
+describe("drill on AKS: the cluster holds the objects the program registers", function () {
+  this.timeout(60_000);
+  type Obj = Record<string, any>;
+  const clock = new ManualClock();
+  const kube = new KubeModel({
+    clock,
+    gatewayHost: MOCK_GATEWAY_ADDRESS,
+    userRequestsPerMinute: 0,
+  });
+  const config = loadStackConfig(path.join(ROOT, "Pulumi.staging.yaml"));
+  config.config[TARGET_CONFIG_KEY] = "aks";
+  const workspace = new AksDrillWorkspace("staging", config, kube);
+  const get = (plural: Plural, name: string) => kube.get(plural, "chatbot", name) as Obj;
+  const env = (deployment: Obj) =>
+    Object.fromEntries(
+      (deployment.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map(
+        (entry) => [entry.name, entry.value],
+      ),
+    );
+  const block = async () => parseRelease(await workspace.readRelease());
+  const suffixOf = (revision: string) => revision.split("--")[1];
+  const ROUTE_URN =
+    "urn:pulumi:staging::chatbot-platform::chatbot:kubernetes:KubernetesApp$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::chatbot-k8s-app-route";
+  const IMAGE_150 = "chatbotregistry.azurecr.io/chatbot-api:1.5.0";
+  interface Snapshot {
+    out: Readonly<Record<string, string>>;
+    blue: Obj;
+    green: Obj | undefined;
+    route: Obj;
+    release: Obj;
+  }
+  let created: Snapshot;
+  let deployed: Snapshot;
+  let full: { blue: Obj };
+
+  before(async () => {
+    await workspace.up("pulumi up", "stack");
+    created = {
+      out: await workspace.outputs(),
+      blue: get("deployments", "chatbot-api-blue"),
+      green: get("deployments", "chatbot-api-green"),
+      route: get("httproutes", "chatbot-api"),
+      release: await block(),
+    };
+    // What a deploy of 1.5.0 writes before its `up`, plus a setting that changes every slot's pods.
+    const release = await workspace.readRelease();
+    await workspace.writeRelease({
+      ...(release as ReleaseState),
+      latest: "green",
+      generation: 1,
+      blue: { ...(release as ReleaseState).blue!, revision: suffixOf(created.out.latestRevision) },
+      green: { version: "1.5.0", image: IMAGE_150 },
+    });
+    setConfigPath(workspace.config, "app.settings.LOG_LEVEL", "WARN");
+    await workspace.up("release: deploy 1.5.0 to green (generation 1)", "app");
+    deployed = {
+      out: await workspace.outputs(),
+      blue: get("deployments", "chatbot-api-blue"),
+      green: get("deployments", "chatbot-api-green"),
+      route: get("httproutes", "chatbot-api"),
+      release: await block(),
+    };
+    await workspace.up("pulumi up", "stack");
+    full = { blue: get("deployments", "chatbot-api-blue") };
+  });
+
+  it("exports the program's own AKS outputs", () => {
+    assert.deepEqual(
+      [
+        created.out.target,
+        created.out.clusterName,
+        created.out.gatewayUrl,
+        created.out.kubeNamespace,
+        created.out.containerAppName,
+      ],
+      ["aks", "aks-chatbot-staging", `http://${MOCK_GATEWAY_ADDRESS}`, "chatbot", ""],
+    );
+    assert.match(created.out.latestRevision, /^chatbot-api-staging--v1-4-2-[0-9a-f]{6}g0$/);
+  });
+
+  it("a Deployment per slot with a version, its pod template annotated with the program's revision suffix", () => {
+    assert.equal(
+      created.blue.spec.template.metadata.annotations["chatbot.platform/revision"],
+      suffixOf(created.out.latestRevision),
+    );
+    assert.deepEqual(created.blue.spec.template.metadata.labels, {
+      "app.kubernetes.io/name": "chatbot-api",
+      "chatbot.platform/slot": "blue",
+      "chatbot.platform/version": "v1-4-2",
+      "azure.workload.identity/use": "true",
+    });
+    assert.equal(created.blue.spec.template.spec.containers[0].image, created.release.blue.image);
+    assert.equal(created.green, undefined);
+  });
+
+  it("the HPA range, Service selector and PDB of lib/kubernetes.ts; the Deployment runs the HPA minimum", () => {
+    const sizes = ENVIRONMENT_PROFILES.staging.app;
+    const hpa = autoscaler({ slot: "blue", ...sizes });
+    assert.deepEqual(get("horizontalpodautoscalers", "chatbot-api-blue").spec, hpa.spec);
+    assert.equal(hpa.spec.minReplicas, 2);
+    assert.equal(created.blue.spec.replicas, hpa.spec.minReplicas);
+    assert.deepEqual(get("services", "chatbot-api-blue").spec, slotService("blue").spec);
+    assert.deepEqual(
+      get("poddisruptionbudgets", "chatbot-api-blue").spec,
+      disruptionBudget("blue").spec,
+    );
+  });
+
+  it("the HTTPRoute's rules and annotations are lib/kubernetes.ts httpRoute() of the release block", () => {
+    const want = httpRoute(created.release as never);
+    assert.deepEqual(created.route.spec, JSON.parse(JSON.stringify(want.spec)));
+    assert.equal(created.route.metadata.annotations["chatbot.platform/release-generation"], "0");
+    assert.equal(created.route.spec.rules.length, 2);
+  });
+
+  it("the gateway reaches the slot through the program's Service and header rule", () => {
+    clock.advance(30_000);
+    assert.equal(
+      kube.httpGet(`http://${MOCK_GATEWAY_ADDRESS}/health`, { "x-chatbot-slot": "blue" }).status,
+      200,
+    );
+  });
+
+  it("a deploy's targeted up changes only the new slot's objects and the HTTPRoute", () => {
+    assert.equal(
+      workspace.ups[1],
+      `release: deploy 1.5.0 to green (generation 1): applied (--target ${ROUTE_URN} urn:pulumi:staging::chatbot-platform::**-green-*)`,
+    );
+    const green = deployed.green as Obj;
+    assert.match(deployed.out.latestRevision, /^chatbot-api-staging--v1-5-0-[0-9a-f]{6}g1$/);
+    assert.equal(
+      green.spec.template.metadata.annotations["chatbot.platform/revision"],
+      suffixOf(deployed.out.latestRevision),
+    );
+    assert.equal(env(green).LOG_LEVEL, "WARN");
+    for (const plural of [
+      "services",
+      "horizontalpodautoscalers",
+      "poddisruptionbudgets",
+    ] as const) {
+      assert.ok(get(plural, "chatbot-api-green"), plural);
+    }
+    assert.deepEqual(
+      deployed.route.spec,
+      JSON.parse(JSON.stringify(httpRoute(deployed.release as never).spec)),
+    );
+    assert.equal(deployed.route.spec.rules.length, 3);
+    assert.equal(deployed.route.metadata.annotations["chatbot.platform/release-generation"], "1");
+    // Blue is not targeted: it keeps what the cluster had, though the program renders WARN for it.
+    assert.equal(deployed.blue.metadata.resourceVersion, created.blue.metadata.resourceVersion);
+    assert.equal(env(deployed.blue).LOG_LEVEL, "INFO");
+  });
+
+  it("a whole-stack up applies every object the program registers", () => {
+    assert.equal(env(full.blue).LOG_LEVEL, "WARN");
+    assert.equal(
+      full.blue.spec.template.metadata.annotations["chatbot.platform/revision"],
+      suffixOf(created.out.latestRevision),
+    );
+  });
+
+  it("matches --target URNs as the Pulumi engine does (** any run, * no colon)", () => {
+    const urn = `urn:pulumi:staging::chatbot-platform::chatbot:kubernetes:KubernetesSlot$kubernetes:apps/v1:Deployment::chatbot-k8s-app-green-deployment`;
+    assert.ok(urnTargeted(urn, [urn]));
+    assert.ok(urnTargeted(urn, ["urn:pulumi:staging::chatbot-platform::**-green-*"]));
+    assert.ok(!urnTargeted(urn, ["urn:pulumi:staging::chatbot-platform::*-green-*"]));
+    assert.ok(!urnTargeted(urn, ["urn:pulumi:staging::chatbot-platform::**-blue-*"]));
+    assert.ok(!urnTargeted(`${urn}x`, [urn]));
   });
 });
 
@@ -105,6 +292,15 @@ describe("cluster model and AKS adapter", function () {
         spec: { containers: [{ name: "api", image }] },
       },
     },
+  });
+  const service = (
+    slot: string,
+    selector: Record<string, string> = { "chatbot.platform/slot": slot },
+  ) => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: `chatbot-api-${slot}`, namespace: "chatbot" },
+    spec: { selector, ports: [{ port: 80, targetPort: "http" }] },
   });
   const route = (blue: number, green: number) => ({
     apiVersion: "gateway.networking.k8s.io/v1",
@@ -145,6 +341,8 @@ describe("cluster model and AKS adapter", function () {
       metadata: { name: "chatbot-api-blue", namespace: "chatbot" },
       spec: { minReplicas: 2, maxReplicas: 5 },
     });
+    kube.apply(service("blue"));
+    kube.apply(service("green"));
     kube.apply(route(100, 0));
   });
   afterEach(() => server.close());
@@ -236,6 +434,25 @@ describe("cluster model and AKS adapter", function () {
     assert.equal(
       kube.httpGet("https://chat.example.com/health", { "x-chatbot-slot": "green" }).status,
       200,
+    );
+  });
+
+  it("a backendRef reaches the pods its Service selects: no Service or no pods selected is 500", () => {
+    clock.advance(30_000);
+    const green = { "x-chatbot-slot": "green" };
+    assert.equal(kube.httpGet("https://chat.example.com/health", green).status, 200);
+    kube.apply(
+      service("green", { "chatbot.platform/slot": "green", "chatbot.platform/version": "x" }),
+    );
+    assert.deepEqual(kube.httpGet("https://chat.example.com/health", green), {
+      status: 500,
+      error: "backend chatbot-api-green not found",
+    });
+    kube.delete("services", "chatbot", "chatbot-api-green");
+    assert.equal(kube.httpGet("https://chat.example.com/health", green).status, 500);
+    assert.throws(
+      () => kube.delete("services", "chatbot", "chatbot-api-green"),
+      /services "chatbot-api-green" not found/,
     );
   });
 
