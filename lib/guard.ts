@@ -38,13 +38,15 @@ export function checkNotBehind(args: {
   readonly deployed: number | undefined;
   readonly stack: string;
   readonly appName: string;
+  /** What carries the deployed generation; the Container App by default. */
+  readonly carrier?: string;
 }): void {
   if (args.deployed === undefined || args.configGeneration >= args.deployed) {
     return;
   }
   throw new ReleaseBehindError(
     `Pulumi.${args.stack}.yaml is behind what is deployed: its release block has generation ` +
-      `${args.configGeneration}, the Container App ${args.appName} carries generation ${args.deployed} ` +
+      `${args.configGeneration}, ${args.carrier ?? `the Container App ${args.appName}`} carries generation ${args.deployed} ` +
       `(a release ran after this stack file was written: its commit back failed, or this is an ` +
       `older commit). Applying it would move traffic back or overwrite a slot, so nothing was ` +
       `changed. Bring the stack file up to date (the release workflow commits it; ` +
@@ -71,6 +73,8 @@ export interface DeployedRelease {
   readonly generation: number | undefined;
   /** The revision suffix each label points at. */
   readonly labels: Partial<Record<Slot, string>>;
+  /** What carries the generation, for messages (the AKS guard names the HTTPRoute). */
+  readonly carrier?: string;
 }
 
 /** The subset of the `getContainerApp` result the guard reads. */
@@ -135,6 +139,7 @@ export function reconcileRelease(
     deployed: deployed.generation,
     stack: target.stack,
     appName: target.appName,
+    carrier: deployed.carrier,
   });
   const newer = deployed.generation !== undefined && release.generation > deployed.generation;
   const filled: { -readonly [K in keyof Release]: Release[K] } = { ...release };

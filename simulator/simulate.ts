@@ -391,6 +391,11 @@ export const azureMocks: pulumi.runtime.Mocks = {
         throw invokeError(
           `ResourceNotFound: The Resource 'Microsoft.App/containerApps/${String(args.inputs.containerAppName)}' under resource group '${String(args.inputs.resourceGroupName)}' was not found.`,
         );
+      case "azure-native:containerservice:getManagedCluster":
+        // Offline there is no deployed cluster either (the AKS release guard, lib/aksGuard.ts).
+        throw invokeError(
+          `ResourceNotFound: The Resource 'Microsoft.ContainerService/managedClusters/${String(args.inputs.resourceName)}' under resource group '${String(args.inputs.resourceGroupName)}' was not found.`,
+        );
       case "azure-native:containerservice:listManagedClusterUserCredentials": {
         const kubeconfig = mockKubeconfig(
           String(args.inputs.resourceName),
