@@ -10,8 +10,10 @@
  * `provisioningMs`; AcrPull takes effect after `roleAssignmentsAfterMs`).
  */
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { LogsQueryClient } from "@azure/monitor-query-logs";
-import { PROJECT } from "../lib/config";
+import { parseRelease, PROJECT } from "../lib/config";
+import { ANNOTATIONS, httpRoute, NAMESPACE, ROUTE_NAME } from "../lib/kubernetes";
 import { AksCluster, AksTelemetry, SLOT_HEADER } from "../release/aks";
 import { AzureCredential, LogsTelemetry } from "../release/azure";
 import { HttpsKubeApi, KubeApi } from "../release/kube";
@@ -112,6 +114,41 @@ export class StackAksCluster implements ContainerAppPort {
     return (await this.cluster(ref)).restart(ref, revisionName);
   }
 }
+
+/**
+ * What a `pulumi up` of the recorded release block would change on the cluster's HTTPRoute: its
+ * rules and the release annotations the program renders from the block (`lib/kubernetes.ts`
+ * `httpRoute`) against what the engine left in the cluster. Empty when the stack file reproduces
+ * the deployed route exactly (the contract of a release: the block is the record).
+ */
+export function routeDrift(kube: KubeModel, block: unknown): string[] {
+  const deployed = kube.get("httproutes", NAMESPACE, ROUTE_NAME) as
+    { metadata?: { annotations?: Record<string, string> }; spec?: unknown } | undefined;
+  if (deployed === undefined || block === undefined) {
+    return [];
+  }
+  const rendered = httpRoute(parseRelease(block));
+  const problems: string[] = [];
+  for (const key of [ANNOTATIONS.generation, ANNOTATIONS.liveSlot, ANNOTATIONS.canaryPercent]) {
+    const have = deployed.metadata?.annotations?.[key];
+    const want = rendered.metadata.annotations[key];
+    if (have !== want) {
+      problems.push(
+        `HTTPRoute annotation ${key} is ${have ?? "missing"}, the stack file renders ${want}`,
+      );
+    }
+  }
+  const rules: unknown = JSON.parse(JSON.stringify(rendered.spec.rules));
+  if (!isDeepStrictEqual(obj(deployed.spec).rules, rules)) {
+    problems.push(
+      `HTTPRoute rules ${JSON.stringify(obj(deployed.spec).rules)}, the stack file renders ${JSON.stringify(rules)}`,
+    );
+  }
+  return problems;
+}
+
+const obj = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
 
 /** Starts the cluster model for a scenario; `root` holds the committed stack files. */
 export async function startAksTarget(

@@ -25,7 +25,7 @@ import {
 import { FaultSpec, Scenario, ScenarioStep, durationMs } from "./scenario";
 import { DrillWorkspace, UpRefused, copyConfig, setConfigPath } from "./workspace";
 import { AksDrillWorkspace } from "./aksWorkspace";
-import { startAksTarget } from "./aksTarget";
+import { routeDrift, startAksTarget } from "./aksTarget";
 import type { FaultInjector } from "./model";
 import type { KubeModel } from "./model/kube";
 import type { ContainerAppPort, TelemetryPort } from "../release/ports";
@@ -435,6 +435,10 @@ async function finish(run: Run): Promise<ScenarioResult> {
   const revisions = app === undefined ? [] : await run.azure.listRevisions(ref);
   const activeRevisions = revisions.filter((revision) => revision.active).length;
   const live = parseReleaseState(await workspace.readRelease())?.live;
+  if (run.kube !== undefined) {
+    // On AKS the stack file must reproduce the HTTPRoute the engine left (a later up changes nothing).
+    run.problems.push(...routeDrift(run.kube, await workspace.readRelease()));
+  }
   const expect = run.scenario.expect;
   for (const [label, weight] of Object.entries(expect.traffic ?? {})) {
     if (traffic[label] !== weight) {

@@ -24,7 +24,9 @@
  *   (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#failed-deployment),
  *   reported with the pods' waiting reasons (`ErrImagePull`, ...).
  * Every traffic write is one PUT of the HTTPRoute carrying the `resourceVersion` it read: a
- * concurrent change makes it 409 Conflict, never a lost update.
+ * concurrent change makes it 409 Conflict, never a lost update. It sets the weights together with
+ * the annotations the program renders next to them (generation, live slot, canary share), so the
+ * cluster says what the recorded release block says.
  */
 import { parseSuffix } from "../lib/release";
 import { KubeApi, KubeError } from "./kube";
@@ -45,6 +47,13 @@ export const ROUTE_NAME = "chatbot-api";
 export const REVISION_ANNOTATION = "chatbot.platform/revision";
 export const GENERATION_ANNOTATION = "chatbot.platform/release-generation";
 export const SLOT_HEADER = "x-chatbot-slot";
+/**
+ * On the HTTPRoute, next to the weights: the live slot and the canary share they give, as the
+ * program renders them from the release block (`lib/kubernetes.ts`); the engine keeps them in step
+ * with every weight it writes.
+ */
+export const LIVE_SLOT_ANNOTATION = "chatbot.platform/live-slot";
+export const CANARY_PERCENT_ANNOTATION = "chatbot.platform/canary-percent";
 /** The field manager of the engine's writes (server-side field ownership). */
 export const FIELD_MANAGER = "chatbot-release";
 /** `kubectl rollout restart` sets this pod template annotation. */
@@ -111,6 +120,25 @@ export function routeWeights(route: Obj): Partial<Record<Slot, number>> {
     }
   }
   return weights;
+}
+
+/**
+ * The live-slot and canary-percent annotations of default-rule weights (percentages summing to
+ * 100): the live slot has the larger weight (a canary is at most 50%, `lib/release.ts`; at 50/50
+ * the current live slot stays), the canary share is the other slot's weight (0 without it).
+ */
+export function liveAnnotations(
+  weights: Partial<Record<Slot, number>>,
+  currentLive: unknown,
+): Record<string, string> {
+  const blue = weights.blue ?? 0;
+  const green = weights.green ?? 0;
+  const live: Slot =
+    blue === green ? (currentLive === "green" ? "green" : "blue") : blue > green ? "blue" : "green";
+  return {
+    [LIVE_SLOT_ANNOTATION]: live,
+    [CANARY_PERCENT_ANNOTATION]: String(live === "blue" ? green : blue),
+  };
 }
 
 /** A Deployment's revision suffix (pod template annotation). */
@@ -406,9 +434,11 @@ export class AksCluster implements ContainerAppPort {
     }
     rule.backendRefs = refs;
     const metadata = obj(route.metadata);
+    const annotations = obj(metadata.annotations);
     metadata.annotations = {
-      ...obj(metadata.annotations),
+      ...annotations,
       [GENERATION_ANNOTATION]: String(generation),
+      ...liveAnnotations(routeWeights(route), annotations[LIVE_SLOT_ANNOTATION]),
     };
     route.metadata = metadata;
     await this.api.put(`${this.routePath()}?fieldManager=${FIELD_MANAGER}`, route);

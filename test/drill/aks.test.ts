@@ -6,11 +6,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the assertions read nested manifest fields */
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { AksCluster, podNamePattern, revisionOf } from "../../release/aks";
+import { AksCluster, liveAnnotations, podNamePattern, revisionOf } from "../../release/aks";
 import { HttpsKubeApi, KubeError } from "../../release/kube";
 import { AKS_SCENARIOS, ROOT, runScenario, ScenarioResult } from "../../drill/runner";
 import { AksDrillWorkspace, urnTargeted } from "../../drill/aksWorkspace";
-import { TARGET_CONFIG_KEY } from "../../drill/aksTarget";
+import { routeDrift, TARGET_CONFIG_KEY } from "../../drill/aksTarget";
 import { setConfigPath } from "../../drill/workspace";
 import { Plural } from "../../drill/model/kube";
 import { parseRelease } from "../../lib/config";
@@ -259,6 +259,22 @@ describe("drill on AKS: the cluster holds the objects the program registers", fu
     );
   });
 
+  it("routeDrift: the stack file must reproduce the cluster's HTTPRoute (checked at the end of every @aks scenario)", async () => {
+    const release = await workspace.readRelease();
+    assert.deepEqual(routeDrift(kube, release), []);
+    const route = get("httproutes", "chatbot-api");
+    route.metadata.annotations["chatbot.platform/live-slot"] = "green";
+    route.spec.rules[2].backendRefs[1].weight = 10;
+    kube.apply(route);
+    const problems = routeDrift(kube, release);
+    assert.equal(
+      problems[0],
+      "HTTPRoute annotation chatbot.platform/live-slot is green, the stack file renders blue",
+    );
+    assert.match(problems[1], /^HTTPRoute rules .*"weight":10.*, the stack file renders /);
+    assert.equal(problems.length, 2);
+  });
+
   it("matches --target URNs as the Pulumi engine does (** any run, * no colon)", () => {
     const urn = `urn:pulumi:staging::chatbot-platform::chatbot:kubernetes:KubernetesSlot$kubernetes:apps/v1:Deployment::chatbot-k8s-app-green-deployment`;
     assert.ok(urnTargeted(urn, [urn]));
@@ -388,6 +404,8 @@ describe("cluster model and AKS adapter", function () {
       [90, 10],
     );
     assert.equal(stored.metadata.annotations["chatbot.platform/release-generation"], "7");
+    assert.equal(stored.metadata.annotations["chatbot.platform/live-slot"], "blue");
+    assert.equal(stored.metadata.annotations["chatbot.platform/canary-percent"], "10");
     const path = "/apis/gateway.networking.k8s.io/v1/namespaces/chatbot/httproutes/chatbot-api";
     const stale = { ...stored, metadata: { ...stored.metadata, resourceVersion: "1" } };
     await assert.rejects(api.put(path, stale), (err: KubeError) => {
@@ -397,6 +415,35 @@ describe("cluster model and AKS adapter", function () {
     });
     const unversioned = { ...stored, metadata: { name: "chatbot-api" } };
     await assert.rejects(api.put(path, unversioned), /422 .*must be specified for an update/);
+  });
+
+  it("keeps the live-slot and canary-percent annotations in step with the weights", async () => {
+    await cluster.setTraffic(
+      ref,
+      [
+        { revisionName: "chatbot-api-staging--v1-4-2-aaaaaag0", weight: 0, label: "blue" },
+        { revisionName: "chatbot-api-staging--v1-5-0-bbbbbbg1", weight: 100, label: "green" },
+      ],
+      8,
+    );
+    const annotations = (kube.get("httproutes", "chatbot", "chatbot-api") as any).metadata
+      .annotations;
+    assert.deepEqual(
+      [annotations["chatbot.platform/live-slot"], annotations["chatbot.platform/canary-percent"]],
+      ["green", "0"],
+    );
+    assert.deepEqual(liveAnnotations({ blue: 50, green: 50 }, "green"), {
+      "chatbot.platform/live-slot": "green",
+      "chatbot.platform/canary-percent": "50",
+    });
+    assert.deepEqual(liveAnnotations({ blue: 50, green: 50 }, undefined), {
+      "chatbot.platform/live-slot": "blue",
+      "chatbot.platform/canary-percent": "50",
+    });
+    assert.deepEqual(liveAnnotations({ blue: 100 }, "blue"), {
+      "chatbot.platform/live-slot": "blue",
+      "chatbot.platform/canary-percent": "0",
+    });
   });
 
   it("rejects a negative weight (422) and refuses an all-zero split before writing", async () => {
