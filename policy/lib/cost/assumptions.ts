@@ -26,6 +26,11 @@ export interface UsageAssumptions {
   readonly logicAppRunsPerMonth: number;
   /** Actions per Logic App run. */
   readonly logicAppActionsPerRun: number;
+  /**
+   * KB through an AKS cluster's load balancer per request: the request and response through the
+   * gateway plus the app's outbound calls (the model API) through the outbound rule.
+   */
+  readonly loadBalancerKbPerRequest: number;
 }
 
 const COMMON = {
@@ -33,6 +38,7 @@ const COMMON = {
   privateEndpointGbPerMonth: 5,
   dnsQueriesMillionsPerZone: 1,
   logicAppActionsPerRun: 4,
+  loadBalancerKbPerRequest: 20,
 } as const;
 
 /** Usage per environment. The design's 1,000 requests/s is prod's peak, not its average. */

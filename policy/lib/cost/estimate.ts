@@ -11,12 +11,16 @@
  */
 import { usageFor, UsageAssumptions, UsageEnvironment } from "./assumptions";
 import {
+  AKS_TIER_PRICES,
   POSTGRES_SKU_PRICES,
+  PREMIUM_SSD_TIERS,
   PRICE_REGION,
   PRICE_TABLE_DATE,
   PRICES,
   PriceId,
   REGISTRY_SKU_PRICES,
+  VM_SIZE_PRICES,
+  VmSize,
 } from "./prices";
 
 /** A resource as the estimator reads it. */
@@ -63,6 +67,7 @@ export interface CostEstimate {
 const NO_CHARGE: Readonly<Record<string, string>> = {
   "azure-native:resources:ResourceGroup": "no charge",
   "azure-native:managedidentity:UserAssignedIdentity": "no charge",
+  "azure-native:managedidentity:FederatedIdentityCredential": "no charge",
   "azure-native:authorization:RoleAssignment": "no charge",
   "azure-native:network:VirtualNetwork": "no charge (traffic within the VNet is free)",
   "azure-native:network:Subnet": "no charge",
@@ -315,6 +320,230 @@ function metricAlert(props: Record<string, unknown>): Priced {
   };
 }
 
+/**
+ * AKS places an ephemeral OS disk on the temp disk of a v5 size (no cache disk) when it is not
+ * told otherwise and the temp disk holds at least 128 GiB; otherwise the OS disk is a managed
+ * Premium SSD whose default size follows the vCPUs (1-7: 128 GiB, 8-15: 256, 16-63: 512, 64+:
+ * 1024). https://learn.microsoft.com/azure/aks/concepts-storage#default-os-disk-sizing
+ */
+const EPHEMERAL_DEFAULT_MIN_TEMP_GIB = 128;
+
+/** The default managed OS disk size of a node with `vcpus` (see above). */
+export function defaultManagedOsDiskGib(vcpus: number): number {
+  if (vcpus < 8) {
+    return 128;
+  }
+  if (vcpus < 16) {
+    return 256;
+  }
+  return vcpus < 64 ? 512 : 1024;
+}
+
+/** A node's OS disk: ephemeral (no charge) or a managed Premium SSD tier. */
+export function nodeOsDisk(
+  pool: unknown,
+  size: VmSize,
+):
+  | { ephemeral: true }
+  | { ephemeral: false; gib: number; tier?: (typeof PREMIUM_SSD_TIERS)[number] } {
+  const type = stringAt(pool, "osDiskType");
+  const requested = numberAt(pool, "osDiskSizeGB");
+  // osDiskSizeGB 0 (or unset) means the default size.
+  const sizeGib = requested !== undefined && requested > 0 ? requested : undefined;
+  const fits =
+    sizeGib === undefined
+      ? size.tempDiskGib >= EPHEMERAL_DEFAULT_MIN_TEMP_GIB
+      : sizeGib <= size.tempDiskGib;
+  if (type === "Ephemeral" || (type === undefined && fits)) {
+    return { ephemeral: true };
+  }
+  const gib = sizeGib ?? defaultManagedOsDiskGib(size.vcpus);
+  return { ephemeral: false, gib, tier: PREMIUM_SSD_TIERS.find((tier) => gib <= tier.maxGib) };
+}
+
+/** One AKS node pool (an agent pool profile of the cluster, or an AgentPool resource). */
+function nodePool(
+  pool: unknown,
+  fallbackName: string,
+  usage: UsageAssumptions,
+): { monthlyUsd: number; basis: string; prices: PriceId[] } | string {
+  const name = stringAt(pool, "name") ?? stringAt(pool, "agentPoolName") ?? fallbackName;
+  const vmSize = stringAt(pool, "vmSize");
+  const size = vmSize === undefined ? undefined : VM_SIZE_PRICES[vmSize];
+  if (vmSize === undefined || size === undefined) {
+    return `node pool ${name}: VM size ${vmSize ?? "(unset)"} is not in the price table`;
+  }
+  if (stringAt(pool, "osType") === "Windows") {
+    return `node pool ${name}: Windows nodes (with their licence) are not in the price table`;
+  }
+  if (stringAt(pool, "scaleSetPriority") === "Spot") {
+    return `node pool ${name}: Spot prices are not in the price table`;
+  }
+  // The autoscaler never goes below minCount: the steady state when nothing needs more nodes.
+  const autoscaled = at(pool, "enableAutoScaling") === true;
+  const minCount = autoscaled ? numberAt(pool, "minCount") : undefined;
+  const nodes = minCount ?? numberAt(pool, "count") ?? 1;
+  const compute = nodes * usage.hoursPerMonth * PRICES[size.price].usd;
+  const counted = minCount !== undefined ? "the autoscaler's minCount" : "count";
+  const disk = nodeOsDisk(pool, size);
+  if (disk.ephemeral) {
+    return {
+      monthlyUsd: compute,
+      basis: `${name}: ${nodes} x ${vmSize} x ${usage.hoursPerMonth} h = ${usd(compute)} (${counted}), ephemeral OS disk: no charge`,
+      prices: [size.price],
+    };
+  }
+  if (disk.tier === undefined) {
+    return `node pool ${name}: a ${disk.gib} GiB managed OS disk is not in the price table`;
+  }
+  const diskCost = nodes * PRICES[disk.tier.price].usd;
+  return {
+    monthlyUsd: compute + diskCost,
+    basis: `${name}: ${nodes} x ${vmSize} x ${usage.hoursPerMonth} h = ${usd(compute)} (${counted}), ${nodes} x ${disk.gib} GiB managed OS disk (${disk.tier.tier}) = ${usd(diskCost)}`,
+    prices: [size.price, disk.tier.price],
+  };
+}
+
+function agentPool(resource: CostResource, usage: UsageAssumptions): Priced {
+  const pool = nodePool(resource.props, resource.name, usage);
+  if (typeof pool === "string") {
+    return unpriced(pool);
+  }
+  return {
+    monthlyUsd: CENTS(pool.monthlyUsd),
+    basis: pool.basis,
+    prices: pool.prices,
+    priced: true,
+  };
+}
+
+/**
+ * An AKS cluster: its management tier, its node pools, and what AKS creates for it outside the
+ * program (not Pulumi resources): with outbound type `loadBalancer` (the default) a Standard load
+ * balancer in the node resource group with an outbound rule and managed outbound public IPs (1
+ * by default). https://learn.microsoft.com/azure/aks/load-balancer-standard
+ */
+function managedCluster(props: Record<string, unknown>, usage: UsageAssumptions): Priced {
+  const hours = usage.hoursPerMonth;
+  const tier = stringAt(props, "sku.tier") ?? "Free";
+  if (!Object.hasOwn(AKS_TIER_PRICES, tier)) {
+    return unpriced(`AKS tier ${tier} is not in the price table`);
+  }
+  const tierPrice = AKS_TIER_PRICES[tier];
+  const management = tierPrice === null ? 0 : hours * PRICES[tierPrice].usd;
+  const pools = arrayAt(props, "agentPoolProfiles").map((pool, index) =>
+    nodePool(pool, `#${index}`, usage),
+  );
+  const errors = pools.filter((pool): pool is string => typeof pool === "string");
+  if (errors.length > 0) {
+    return unpriced(errors.join("; "));
+  }
+  const outboundType = stringAt(props, "networkProfile.outboundType") ?? "loadBalancer";
+  const lbSku = (stringAt(props, "networkProfile.loadBalancerSku") ?? "standard").toLowerCase();
+  if (outboundType !== "loadBalancer" || lbSku !== "standard") {
+    return unpriced(
+      `outbound type ${outboundType} with a ${lbSku} load balancer is not in the price table`,
+    );
+  }
+  const ownIps =
+    at(props, "networkProfile.loadBalancerProfile.outboundIPs") !== undefined ||
+    at(props, "networkProfile.loadBalancerProfile.outboundIPPrefixes") !== undefined;
+  const managedIps = ownIps
+    ? 0
+    : (numberAt(props, "networkProfile.loadBalancerProfile.managedOutboundIPs.count") ?? 1);
+  const balancer = hours * PRICES.loadBalancerStandardRules.usd;
+  const gb = (usage.averageRequestsPerSecond * hours * 3600 * usage.loadBalancerKbPerRequest) / 1e6;
+  const data = gb * PRICES.loadBalancerDataProcessed.usd;
+  const ips = managedIps * hours * PRICES.publicIpStandard.usd;
+  const nodes = pools as Exclude<(typeof pools)[number], string>[];
+  const total =
+    management + nodes.reduce((sum, pool) => sum + pool.monthlyUsd, 0) + balancer + data + ips;
+  const prices = new Set<PriceId>([
+    ...(tierPrice === null ? [] : [tierPrice]),
+    ...nodes.flatMap((pool) => pool.prices),
+    "loadBalancerStandardRules",
+    "loadBalancerDataProcessed",
+    ...(managedIps > 0 ? ["publicIpStandard" as const] : []),
+  ]);
+  return {
+    monthlyUsd: CENTS(total),
+    basis: [
+      tierPrice === null
+        ? `${tier} tier: no charge`
+        : `${tier} tier ${hours} h = ${usd(management)}`,
+      ...nodes.map((pool) => pool.basis),
+      `AKS-managed Standard load balancer (not a Pulumi resource) ${hours} h = ${usd(balancer)}, ${Math.round(gb).toLocaleString("en-US")} GB processed = ${usd(data)}`,
+      ownIps
+        ? "outbound public IPs: the stack's own"
+        : `${managedIps} managed outbound public IP${managedIps === 1 ? "" : "s"} x ${hours} h = ${usd(ips)}`,
+    ].join("; "),
+    prices: [...prices],
+    priced: true,
+  };
+}
+
+const KUBERNETES_NO_CHARGE =
+  "no charge (a Kubernetes object: its pods run on the cluster's nodes, billed on the cluster)";
+
+/** The annotation that gives a LoadBalancer Service a private frontend (no public IP). */
+const INTERNAL_LB_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal";
+/**
+ * True when the annotations ask for an internal frontend
+ * (https://learn.microsoft.com/azure/aks/internal-lb). A Gateway's `spec.infrastructure.annotations`
+ * go to the Service its implementation generates
+ * (https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment).
+ * Annotation keys hold dots: read them from the object, not through `at`.
+ */
+function internalFrontend(annotations: unknown): boolean {
+  return (
+    typeof annotations === "object" &&
+    annotations !== null &&
+    (annotations as Record<string, unknown>)[INTERNAL_LB_ANNOTATION] === "true"
+  );
+}
+const INTERNAL_FRONTEND =
+  "no charge (an internal load balancer frontend: its rules and data are billed on the cluster's load balancer)";
+
+/**
+ * Gateway classes whose implementation exposes each Gateway through a Service of type
+ * LoadBalancer on the cluster's load balancer (one public IP per Gateway): AKS application
+ * routing's Istio (https://learn.microsoft.com/azure/aks/app-routing-gateway-api) and Istio.
+ */
+const LOAD_BALANCER_GATEWAY_CLASSES = new Set(["approuting-istio", "istio"]);
+
+function publicIp(what: string, hours: number): Priced {
+  const cost = hours * PRICES.publicIpStandard.usd;
+  return {
+    monthlyUsd: CENTS(cost),
+    basis: `1 Standard public IP for ${what} (created by AKS, not a Pulumi resource) x ${hours} h = ${usd(cost)}; its rules and data are billed on the cluster's load balancer`,
+    prices: ["publicIpStandard"],
+    priced: true,
+  };
+}
+
+function gatewayResource(props: Record<string, unknown>, usage: UsageAssumptions): Priced {
+  const gatewayClass = stringAt(props, "spec.gatewayClassName");
+  if (gatewayClass === undefined || !LOAD_BALANCER_GATEWAY_CLASSES.has(gatewayClass)) {
+    return unpriced(
+      `what gateway class ${gatewayClass ?? "(unset)"} provisions is not in the price table`,
+    );
+  }
+  if (internalFrontend(at(props, "spec.infrastructure.annotations"))) {
+    return free(INTERNAL_FRONTEND);
+  }
+  return publicIp("its LoadBalancer Service", usage.hoursPerMonth);
+}
+
+function kubernetesService(props: Record<string, unknown>, usage: UsageAssumptions): Priced {
+  if (stringAt(props, "spec.type") !== "LoadBalancer") {
+    return free(KUBERNETES_NO_CHARGE);
+  }
+  if (internalFrontend(at(props, "metadata.annotations"))) {
+    return free(INTERNAL_FRONTEND);
+  }
+  return publicIp("this LoadBalancer Service", usage.hoursPerMonth);
+}
+
 /** Prices one resource; undefined for a resource that is not an Azure resource (components, providers). */
 function priceOf(resource: CostResource, usage: UsageAssumptions): Priced | undefined {
   const { type, props } = resource;
@@ -372,6 +601,14 @@ function priceOf(resource: CostResource, usage: UsageAssumptions): Priced | unde
       return free(
         "no charge (notifications within the monthly free allotment: 1,000 emails, 100,000 webhooks)",
       );
+    case "azure-native:containerservice:ManagedCluster":
+      return managedCluster(props, usage);
+    case "azure-native:containerservice:AgentPool":
+      return agentPool(resource, usage);
+    case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+      return gatewayResource(props, usage);
+    case "kubernetes:core/v1:Service":
+      return kubernetesService(props, usage);
     case "azure-native:logic:Workflow": {
       const actions = usage.logicAppRunsPerMonth * usage.logicAppActionsPerRun;
       return {
@@ -384,6 +621,9 @@ function priceOf(resource: CostResource, usage: UsageAssumptions): Priced | unde
   }
   if (type.startsWith("azure-native:")) {
     return unpriced("not in the price table");
+  }
+  if (type.startsWith("kubernetes:")) {
+    return free(KUBERNETES_NO_CHARGE);
   }
   // Components (`chatbot:...`), providers and the stack are not billed; other providers' custom
   // resources (docker images, ...) are not Azure charges either.
@@ -407,7 +647,7 @@ function regionOf(resources: readonly CostResource[]): string | undefined {
 export function describeAssumptions(
   environment: UsageEnvironment,
   usage: UsageAssumptions,
-  options: { fallback: boolean; region?: string },
+  options: { fallback: boolean; region?: string; aks?: boolean },
 ): string[] {
   const requestsPerMonth = (usage.averageRequestsPerSecond * usage.hoursPerMonth * 3600) / 1e6;
   const lines = [
@@ -421,6 +661,16 @@ export function describeAssumptions(
     "PostgreSQL: high availability bills a standby of the same SKU and storage; backups within the provisioned size are free, a geo-redundant copy of that size is billed.",
     "Not included: free monthly grants (per subscription, shared by every stack), data transfer, reservations and savings plans, taxes.",
   ];
+  if (options.aks === true) {
+    const gb = (requestsPerMonth * 1e6 * usage.loadBalancerKbPerRequest) / 1e6;
+    lines.splice(
+      -1,
+      0,
+      "AKS: each node pool runs its autoscaler's minCount nodes all month (the steady-state floor; nodes added under load or while both slots scale up during a release are not counted); a node's OS disk is ephemeral (no charge) where AKS places one by default (the VM's temp disk holds at least 128 GiB), else a managed Premium SSD of the default size for its vCPUs.",
+      `AKS creates, outside the program (not Pulumi resources): a Standard load balancer with up to 5 rules (its outbound rule and the gateway's listeners: the flat hourly price), 1 managed outbound public IP, and 1 public IP per Gateway or LoadBalancer Service; ${usage.loadBalancerKbPerRequest} KB per request pass through it (requests, responses and the app's outbound calls: ${Math.round(gb).toLocaleString("en-US")} GB per month).`,
+      "Kubernetes objects cost nothing by themselves: their pods run on the cluster's nodes, billed on the cluster.",
+    );
+  }
   if (options.region !== undefined && options.region !== PRICE_REGION) {
     lines.push(
       `The stack runs in ${options.region}; ${PRICE_REGION} prices were applied (other regions differ).`,
@@ -457,6 +707,7 @@ export function estimateMonthlyCost(
     assumptions: describeAssumptions(chosen.environment, chosen.usage, {
       fallback: chosen.fallback,
       region,
+      aks: resources.some((r) => r.type === "azure-native:containerservice:ManagedCluster"),
     }),
   };
 }

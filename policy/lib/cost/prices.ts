@@ -50,6 +50,13 @@ const KV_QA =
 const PRIVATE_LINK_PRICING = "https://azure.microsoft.com/pricing/details/private-link/";
 const DNS_PRICING = "https://azure.microsoft.com/pricing/details/dns/";
 const LOGIC_PRICING = "https://azure.microsoft.com/pricing/details/logic-apps/";
+const AKS_PRICING = "https://azure.microsoft.com/pricing/details/kubernetes-service/";
+const AKS_UPTIME_SLA_BLOG =
+  "https://techcommunity.microsoft.com/t5/apps-on-azure-blog/aks-introduces-uptime-sla/ba-p/1350832";
+const VM_LINUX_PRICING = "https://azure.microsoft.com/pricing/details/virtual-machines/linux/";
+const MANAGED_DISKS_PRICING = "https://azure.microsoft.com/pricing/details/managed-disks/";
+const LOAD_BALANCER_PRICING = "https://azure.microsoft.com/pricing/details/load-balancer/";
+const IP_PRICING = "https://azure.microsoft.com/pricing/details/ip-addresses/";
 
 function price(
   service: string,
@@ -297,6 +304,115 @@ export const PRICES = {
     false,
     "Every action of a Consumption workflow run, priced at the standard-connector rate (built-in actions cost less).",
   ),
+  aksStandardTier: price(
+    "Azure Kubernetes Service",
+    "Standard Uptime SLA",
+    0.1,
+    "1 cluster-hour",
+    AKS_UPTIME_SLA_BLOG,
+    true,
+    "Cluster management of the Standard tier (the 2020 'Uptime SLA' add-on, renamed the Standard tier in 2023; Microsoft's announcement states $0.10 per cluster-hour; the pricing page is " +
+      AKS_PRICING +
+      "). The Free tier's cluster management costs nothing.",
+  ),
+  aksPremiumTier: price(
+    "Azure Kubernetes Service",
+    "Premium Long Term Support",
+    0.6,
+    "1 cluster-hour",
+    AKS_PRICING,
+    false,
+    "Cluster management of the Premium tier (Standard plus long-term support).",
+  ),
+  vmD2dsV5: price(
+    "Virtual Machines Ddsv5 Series",
+    "D2ds v5",
+    0.113,
+    "1 hour",
+    VM_LINUX_PRICING,
+    false,
+    "Linux pay-as-you-go (Azure Linux and Ubuntu carry no OS licence); 2 vCPU, 8 GiB, 75 GiB temp disk.",
+  ),
+  vmD4dsV5: price(
+    "Virtual Machines Ddsv5 Series",
+    "D4ds v5",
+    0.226,
+    "1 hour",
+    VM_LINUX_PRICING,
+    false,
+    "Linux pay-as-you-go; 4 vCPU, 16 GiB, 150 GiB temp disk.",
+  ),
+  vmD8dsV5: price(
+    "Virtual Machines Ddsv5 Series",
+    "D8ds v5",
+    0.452,
+    "1 hour",
+    VM_LINUX_PRICING,
+    false,
+    "Linux pay-as-you-go; 8 vCPU, 32 GiB, 300 GiB temp disk.",
+  ),
+  premiumSsdP10: price(
+    "Storage",
+    "Premium SSD Managed Disks P10 LRS",
+    19.71,
+    "1 disk-month",
+    MANAGED_DISKS_PRICING,
+    false,
+    "128 GiB; a node's managed OS disk (an ephemeral OS disk costs nothing).",
+  ),
+  premiumSsdP15: price(
+    "Storage",
+    "Premium SSD Managed Disks P15 LRS",
+    38.01,
+    "1 disk-month",
+    MANAGED_DISKS_PRICING,
+    false,
+    "256 GiB.",
+  ),
+  premiumSsdP20: price(
+    "Storage",
+    "Premium SSD Managed Disks P20 LRS",
+    73.22,
+    "1 disk-month",
+    MANAGED_DISKS_PRICING,
+    false,
+    "512 GiB.",
+  ),
+  premiumSsdP30: price(
+    "Storage",
+    "Premium SSD Managed Disks P30 LRS",
+    135.17,
+    "1 disk-month",
+    MANAGED_DISKS_PRICING,
+    false,
+    "1,024 GiB.",
+  ),
+  loadBalancerStandardRules: price(
+    "Load Balancer",
+    "Standard Included LB Rules and Outbound Rules (first 5)",
+    0.025,
+    "1 hour",
+    LOAD_BALANCER_PRICING,
+    false,
+    "Flat price of a Standard load balancer with up to 5 load-balancing and outbound rules; each further rule is $0.01 per hour (not modelled).",
+  ),
+  loadBalancerDataProcessed: price(
+    "Load Balancer",
+    "Standard Data Processed",
+    0.005,
+    "1 GB",
+    LOAD_BALANCER_PRICING,
+    false,
+    "Inbound and outbound bytes through the load balancer, whatever the direction.",
+  ),
+  publicIpStandard: price(
+    "Virtual Network",
+    "Standard IPv4 Static Public IP",
+    0.005,
+    "1 hour",
+    IP_PRICING,
+    false,
+  ),
 } as const satisfies Record<string, Price>;
 
 export type PriceId = keyof typeof PRICES;
@@ -317,3 +433,40 @@ export const REGISTRY_SKU_PRICES: Readonly<Record<string, { price: PriceId; incl
     Standard: { price: "registryStandard", includedGb: 100 },
     Premium: { price: "registryPremium", includedGb: 500 },
   };
+
+/** A VM size the estimate prices as an AKS node: its hourly price, vCPUs and temp disk. */
+export interface VmSize {
+  readonly price: PriceId;
+  readonly vcpus: number;
+  /** Temp (resource) disk in GiB: where AKS places an ephemeral OS disk on v5 sizes (no cache disk). */
+  readonly tempDiskGib: number;
+}
+
+/**
+ * Node VM sizes by `vmSize` (vCPUs and temp storage from
+ * https://learn.microsoft.com/azure/virtual-machines/ddv5-ddsv5-series).
+ */
+export const VM_SIZE_PRICES: Readonly<Record<string, VmSize>> = {
+  Standard_D2ds_v5: { price: "vmD2dsV5", vcpus: 2, tempDiskGib: 75 },
+  Standard_D4ds_v5: { price: "vmD4dsV5", vcpus: 4, tempDiskGib: 150 },
+  Standard_D8ds_v5: { price: "vmD8dsV5", vcpus: 8, tempDiskGib: 300 },
+};
+
+/** Premium SSD tiers for a managed OS disk: the smallest tier that holds the size. */
+export const PREMIUM_SSD_TIERS: readonly {
+  readonly tier: string;
+  readonly maxGib: number;
+  readonly price: PriceId;
+}[] = [
+  { tier: "P10", maxGib: 128, price: "premiumSsdP10" },
+  { tier: "P15", maxGib: 256, price: "premiumSsdP15" },
+  { tier: "P20", maxGib: 512, price: "premiumSsdP20" },
+  { tier: "P30", maxGib: 1024, price: "premiumSsdP30" },
+];
+
+/** AKS cluster management by `sku.tier` (`Free` costs nothing). */
+export const AKS_TIER_PRICES: Readonly<Record<string, PriceId | null>> = {
+  Free: null,
+  Standard: "aksStandardTier",
+  Premium: "aksPremiumTier",
+};
