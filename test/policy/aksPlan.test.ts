@@ -3,7 +3,8 @@
  * mock runtime, then the pack with each environment's config) are gated by the Kubernetes
  * policies. One run plans all three stacks (one simulation each, on the shared pack): prod and dev
  * pass; staging's committed image is a tag without a digest, which the Kubernetes policy refuses
- * there, so the same run shows an AKS stack failing the gate (exit 1).
+ * there, so the same run shows an AKS stack failing the gate (exit 1). The same run shows each
+ * AKS stack's estimated monthly cost with the cluster priced, and the cost ceiling's verdicts.
  */
 import * as assert from "assert";
 import { Io } from "../../scripts/lib/cli";
@@ -13,6 +14,10 @@ import { packServer } from "./support";
 interface Report {
   stack: string;
   resources: { type: string; name: string }[];
+  cost: {
+    monthlyUsd: number;
+    items: { type: string; name: string; monthlyUsd: number; priced: boolean; basis: string }[];
+  };
   violations: { policy: string; enforcementLevel: string; urn: string; message: string }[];
   warnings: string[];
 }
@@ -74,6 +79,96 @@ describe("npm run plan --target aks (Kubernetes policies)", () => {
               BLUE_DEPLOYMENT("staging"),
               `${PINNED}Container "chatbot-api" image "chatbotregistry.azurecr.io/chatbot-api:1.4.2" has no sha256 digest.`,
             ],
+          ],
+        ],
+      ],
+    );
+    // and the cost estimate (policy/lib/cost) prices the cluster (tier, minCount nodes, the
+    // AKS-managed load balancer and outbound IP) and the Gateway's public IP; Kubernetes objects
+    // cost nothing by themselves; nothing is left unpriced
+    assert.deepStrictEqual(
+      stacks.map((report) => [
+        report.stack,
+        report.cost.monthlyUsd,
+        report.cost.items
+          .filter((item) => item.monthlyUsd > 0 && /containerservice|Gateway/.test(item.type))
+          .map((item) => [item.name, item.monthlyUsd]),
+        report.cost.items.filter((item) => !item.priced).map((item) => item.name),
+      ]),
+      [
+        [
+          "dev",
+          304.65,
+          [
+            ["chatbot-cluster-aks", 226.43],
+            ["chatbot-k8s-app-gateway", 3.65],
+          ],
+          [],
+        ],
+        [
+          "prod",
+          3019.58,
+          [
+            ["chatbot-cluster-aks", 1606],
+            ["chatbot-k8s-app-gateway", 3.65],
+          ],
+          [],
+        ],
+        [
+          "staging",
+          879.04,
+          [
+            ["chatbot-cluster-aks", 629.79],
+            ["chatbot-k8s-app-gateway", 3.65],
+          ],
+          [],
+        ],
+      ],
+    );
+    const prodItems = stacks[1].cost.items;
+    assert.strictEqual(
+      prodItems.find((item) => item.name === "chatbot-cluster-aks")?.basis,
+      "Standard tier 730 h = $73.00; system: 3 x Standard_D4ds_v5 x 730 h = $494.94 (the autoscaler's minCount), ephemeral OS disk: no charge; user: 3 x Standard_D8ds_v5 x 730 h = $989.88 (the autoscaler's minCount), ephemeral OS disk: no charge; AKS-managed Standard load balancer (not a Pulumi resource) 730 h = $18.25, 5,256 GB processed = $26.28; 1 managed outbound public IP x 730 h = $3.65",
+    );
+    assert.deepStrictEqual(
+      [
+        ...new Set(
+          prodItems
+            .filter(
+              (item) => item.type.startsWith("kubernetes:") && !item.type.endsWith(":Gateway"),
+            )
+            .map((item) => `${item.monthlyUsd} ${item.basis}`),
+        ),
+      ],
+      [
+        "0 no charge (a Kubernetes object: its pods run on the cluster's nodes, billed on the cluster)",
+      ],
+    );
+    // and every AKS stack is over its environment's ceiling (policy/config: dev 150 and staging
+    // 600 advisory, prod 3,000 mandatory): a team choosing AKS sets its own ceiling (README, Cost)
+    assert.deepStrictEqual(
+      stacks.map((report) =>
+        report.violations
+          .filter((v) => v.policy === "chatbot-stack-cost-ceiling")
+          .map((v) => [v.enforcementLevel, v.message.split("\n")[1]]),
+      ),
+      [
+        [
+          [
+            "advisory",
+            "Estimated $304.65 per month (usage of dev, prices of 2026-11-29) exceeds the ceiling of $150.00; largest: chatbot-cluster-aks $226.43, chatbot-environment-logs $34.98, chatbot-postgres-server $16.09.",
+          ],
+        ],
+        [
+          [
+            "mandatory",
+            "Estimated $3019.58 per month (usage of prod, prices of 2026-11-29) exceeds the ceiling of $3000.00; largest: chatbot-cluster-aks $1606.00, chatbot-environment-logs $758.58, chatbot-postgres-server $574.80.",
+          ],
+        ],
+        [
+          [
+            "advisory",
+            "Estimated $879.04 per month (usage of staging, prices of 2026-11-29) exceeds the ceiling of $600.00; largest: chatbot-cluster-aks $629.79, chatbot-postgres-server $137.30, chatbot-environment-logs $69.96.",
           ],
         ],
       ],
