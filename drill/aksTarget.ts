@@ -12,6 +12,7 @@
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { LogsQueryClient } from "@azure/monitor-query-logs";
+import * as YAML from "yaml";
 import { parseRelease, PROJECT } from "../lib/config";
 import { ANNOTATIONS, httpRoute, NAMESPACE, ROUTE_NAME } from "../lib/kubernetes";
 import { AksCluster, AksTelemetry, SLOT_HEADER } from "../release/aks";
@@ -116,10 +117,34 @@ export class StackAksCluster implements ContainerAppPort {
 }
 
 /**
+ * A kubeconfig for the cluster model's API server: its address and CA, a static token (what the
+ * program's guard gets from `listManagedClusterUserCredentials`; no kubelogin offline).
+ */
+export function modelKubeconfig(server: ModelServer): string {
+  return YAML.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": "drill",
+    clusters: [
+      {
+        name: "drill",
+        cluster: {
+          server: server.url,
+          "certificate-authority-data": Buffer.from(server.ca).toString("base64"),
+        },
+      },
+    ],
+    users: [{ name: "drill", user: { token: "drill-token" } }],
+    contexts: [{ name: "drill", context: { cluster: "drill", user: "drill" } }],
+  });
+}
+
+/**
  * What a `pulumi up` of the recorded release block would change on the cluster's HTTPRoute: its
  * rules and the release annotations the program renders from the block (`lib/kubernetes.ts`
  * `httpRoute`) against what the engine left in the cluster. Empty when the stack file reproduces
- * the deployed route exactly (the contract of a release: the block is the record).
+ * the deployed route exactly (the contract of a release: the block is the record), or when it is
+ * behind the route's generation (the program's guard refuses any up of it).
  */
 export function routeDrift(kube: KubeModel, block: unknown): string[] {
   const deployed = kube.get("httproutes", NAMESPACE, ROUTE_NAME) as
@@ -128,6 +153,11 @@ export function routeDrift(kube: KubeModel, block: unknown): string[] {
     return [];
   }
   const rendered = httpRoute(parseRelease(block));
+  const deployedGeneration = Number(deployed.metadata?.annotations?.[ANNOTATIONS.generation]);
+  if (deployedGeneration > Number(rendered.metadata.annotations[ANNOTATIONS.generation])) {
+    // A stack file behind the cluster: the program's guard refuses any up of it.
+    return [];
+  }
   const problems: string[] = [];
   for (const key of [ANNOTATIONS.generation, ANNOTATIONS.liveSlot, ANNOTATIONS.canaryPercent]) {
     const have = deployed.metadata?.annotations?.[key];
@@ -191,7 +221,7 @@ export async function startAksTarget(
   for (const name of scenario.stacks ?? ["staging"]) {
     const config = loadStackConfig(path.join(root, `Pulumi.${name}.yaml`));
     config.config[TARGET_CONFIG_KEY] = "aks";
-    stacks.set(name, new AksDrillWorkspace(name, config, kube));
+    stacks.set(name, new AksDrillWorkspace(name, config, kube, modelKubeconfig(server)));
   }
   const azure = new StackAksCluster(api, stacks);
   const telemetry: TelemetryPort = {

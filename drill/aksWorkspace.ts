@@ -15,9 +15,11 @@
  *   release command computes from the state (`deployTargetUrns`, `release/automation.ts`): the
  *   deployed slot's Deployment, Service, HPA and PDB and the HTTPRoute. Every other object keeps
  *   the state it has in the cluster, whatever the program now renders for it.
- * The program's reads of what is deployed (its release guard's invokes) get the offline mocks'
- * answer, "not found", so the guard has nothing to compare with here: this drill proves the engine
- * on the program's objects, not the guard.
+ * The program's release guard (`lib/aksGuard.ts`) reads the cluster model as it reads a real
+ * cluster: once the stack's state holds the cluster, `getManagedCluster` finds it and
+ * `listManagedClusterUserCredentials` (the guard's `format: exec` call) returns a kubeconfig for
+ * the model's API server, so a stale release block is refused and a slot's deployed revision is
+ * taken from its Deployment. Before that (a new stack), the offline mocks answer "not found".
  * Stack outputs are the program's own (`target`, `clusterName`, `gatewayUrl`, `kubeNamespace`,
  * `latestRevision`, ...): the engine's AKS port is built from them (`aksTarget.ts`).
  */
@@ -27,6 +29,14 @@ import {
   SimulationResult,
   StackConfig,
 } from "../simulator/simulate";
+import type { MockCallArgs } from "@pulumi/pulumi/runtime";
+import {
+  AKS_NAMESPACE,
+  GENERATION_ANNOTATION,
+  ROUTE_NAME,
+  deploymentRevision,
+  slotObjectName,
+} from "../release/aks";
 import { deployTargetUrns } from "../release/automation";
 import { ReleaseWorkspace } from "../release/ports";
 import {
@@ -36,6 +46,7 @@ import {
   GATES_CONFIG_KEY,
   RELEASE_CONFIG_KEY,
   ReleaseState,
+  Slot,
 } from "../release/state";
 import { JsonObject } from "./model/json";
 import { KubeModel, Plural, pluralOf } from "./model/kube";
@@ -97,19 +108,42 @@ function clusterObject(resource: SimulatedResource): ClusterObject | undefined {
       };
 }
 
+const GET_CLUSTER = "azure-native:containerservice:getManagedCluster";
+const LIST_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials";
+const MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster";
+
+/** What the program reads of a deployed cluster: its answers to the guard's invokes. */
+interface DeployedCluster {
+  /** What the guard reads there (the route's generation, the slots' revisions): part of the key. */
+  readonly facts: unknown;
+  readonly call: (args: MockCallArgs) => Promise<Record<string, unknown>> | undefined;
+}
+
 /**
- * Program evaluations by stack and stack file. The program's answer depends on nothing else here
- * (every invoke gets the offline mocks' fixed answer: nothing reads the cluster model), so
- * scenarios that create and deploy the same stack file share one evaluation. An invoke answered
- * from the cluster would have to become part of the key.
+ * Program evaluations by stack, stack file and what the guard reads in the cluster: the program's
+ * answer depends on nothing else (every other invoke gets the offline mocks' fixed answer), so
+ * scenarios that create and deploy the same stack file share one evaluation.
  */
 const evaluations = new Map<string, Promise<SimulationResult>>();
 
-function evaluate(stack: string, config: StackConfig): Promise<SimulationResult> {
-  const key = JSON.stringify([stack, config.config, [...config.secretKeys].sort()]);
+function evaluate(
+  stack: string,
+  config: StackConfig,
+  deployed: DeployedCluster | undefined,
+): Promise<SimulationResult> {
+  const key = JSON.stringify([
+    stack,
+    config.config,
+    [...config.secretKeys].sort(),
+    deployed?.facts ?? null,
+  ]);
   let evaluation = evaluations.get(key);
   if (evaluation === undefined) {
-    evaluation = simulateStack({ stack, config });
+    evaluation = simulateStack({
+      stack,
+      config,
+      ...(deployed === undefined ? {} : { call: deployed.call }),
+    });
     evaluations.set(key, evaluation);
   }
   return evaluation;
@@ -124,11 +158,49 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
   /** Every `up` this workspace ran: what it said, its targets, and whether it applied. */
   readonly ups: string[] = [];
 
+  /**
+   * @param kubeconfig a kubeconfig for the cluster model's API server, which the program's guard
+   * gets once the cluster is in the state; without it the cluster is never found.
+   */
   constructor(
     readonly stackName: string,
     public config: StackConfig,
     private readonly cluster: KubeModel,
+    private readonly kubeconfig?: string,
   ) {}
+
+  /** The cluster as the program's guard finds it, once the stack's state holds it. */
+  private deployedCluster(): DeployedCluster | undefined {
+    const kubeconfig = this.kubeconfig;
+    const exists = [...this.state.values()].some((entry) => entry.type === MANAGED_CLUSTER);
+    if (kubeconfig === undefined || !exists) {
+      return undefined;
+    }
+    const revision = (slot: Slot) => {
+      const deployment = this.cluster.get("deployments", AKS_NAMESPACE, slotObjectName(slot));
+      return deployment === undefined ? null : (deploymentRevision(deployment) ?? null);
+    };
+    const route = this.cluster.get("httproutes", AKS_NAMESPACE, ROUTE_NAME) as
+      { metadata?: { annotations?: Record<string, string> } } | undefined;
+    return {
+      facts: [
+        route === undefined ? null : (route.metadata?.annotations?.[GENERATION_ANNOTATION] ?? ""),
+        revision("blue"),
+        revision("green"),
+      ],
+      call: (args) => {
+        if (args.token === GET_CLUSTER) {
+          return Promise.resolve({ name: args.inputs.resourceName });
+        }
+        // The guard's call (`format: exec`); the provider's kubeconfig keeps the offline answer.
+        if (args.token === LIST_CREDENTIALS && args.inputs.format === "exec") {
+          const value = Buffer.from(kubeconfig).toString("base64");
+          return Promise.resolve({ kubeconfigs: [{ name: "clusterUser", value }] });
+        }
+        return undefined;
+      },
+    };
+  }
 
   async readRelease(): Promise<unknown> {
     const value = this.config.config[RELEASE_CONFIG_KEY];
@@ -175,7 +247,7 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
     await upMutex.run(async () => {
       let result: SimulationResult;
       try {
-        result = await evaluate(this.stackName, config);
+        result = await evaluate(this.stackName, config, this.deployedCluster());
       } catch (err) {
         this.ups.push(`${message}: refused`);
         throw new UpRefused((err as Error).message);

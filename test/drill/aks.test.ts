@@ -85,6 +85,19 @@ describe("drill on AKS", function () {
     });
   }
 
+  it("the program's release guard reads the cluster: a stale stack file's up is refused", async () => {
+    const scenario = SCENARIOS.find((item) => item.id === "stale-stack-file-merge-deploy");
+    assert.ok(scenario);
+    const result = await runScenario(scenario, "aks");
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.exit, 3);
+    assert.match(
+      result.summary,
+      /^pulumi up: Pulumi\.staging\.yaml is behind what is deployed: its release block has generation 0, the HTTPRoute chatbot\/chatbot-api on cluster aks-chatbot-staging carries generation 2 /,
+    );
+    assert.deepEqual(result.traffic, { blue: 0, green: 100 });
+  });
+
   it("verifies the idle slot on the program's gateway URL with the slot header", () => {
     const output = results.get("config-change-without-version")?.output ?? [];
     assert.ok(
@@ -273,6 +286,10 @@ describe("drill on AKS: the cluster holds the objects the program registers", fu
     );
     assert.match(problems[1], /^HTTPRoute rules .*"weight":10.*, the stack file renders /);
     assert.equal(problems.length, 2);
+    // A stack file behind the route's generation is the guard's to refuse, not drift.
+    route.metadata.annotations["chatbot.platform/release-generation"] = "2";
+    kube.apply(route);
+    assert.deepEqual(routeDrift(kube, release), []);
   });
 
   it("matches --target URNs as the Pulumi engine does (** any run, * no colon)", () => {
