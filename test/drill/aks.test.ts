@@ -292,6 +292,30 @@ describe("drill on AKS: the cluster holds the objects the program registers", fu
     assert.deepEqual(routeDrift(kube, release), []);
   });
 
+  it("a whole-stack up deletes the objects of a slot the program no longer registers", async () => {
+    const release = (await workspace.readRelease()) as ReleaseState;
+    await workspace.writeRelease({
+      live: "blue",
+      latest: "blue",
+      canaryPercent: 0,
+      generation: 2,
+      blue: release.blue,
+    });
+    setConfigPath(workspace.config, "app.settings.LOG_LEVEL", "INFO");
+    await workspace.up("pulumi up", "stack");
+    for (const plural of [
+      "deployments",
+      "services",
+      "horizontalpodautoscalers",
+      "poddisruptionbudgets",
+    ] as const) {
+      assert.equal(get(plural, "chatbot-api-green"), undefined, plural);
+      assert.ok(get(plural, "chatbot-api-blue"), plural);
+    }
+    assert.equal(get("httproutes", "chatbot-api").spec.rules.length, 2);
+    assert.equal(workspace.stateUrns().filter((urn) => urn.includes("-green-")).length, 0);
+  });
+
   it("matches --target URNs as the Pulumi engine does (** any run, * no colon)", () => {
     const urn = `urn:pulumi:staging::chatbot-platform::chatbot:kubernetes:KubernetesSlot$kubernetes:apps/v1:Deployment::chatbot-k8s-app-green-deployment`;
     assert.ok(urnTargeted(urn, [urn]));
