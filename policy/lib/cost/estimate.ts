@@ -7,7 +7,8 @@
  * What is deliberately not modelled, and named in the estimate's assumptions: the monthly free
  * grants (they are per subscription or billing account, shared by every stack), idle-rate billing
  * of Container Apps replicas (replicas are billed at the active rate all month: an upper bound),
- * data transfer, reservations and savings plans.
+ * nodes the AKS cluster autoscaler adds above each pool's minCount, data transfer, reservations
+ * and savings plans.
  */
 import { usageFor, UsageAssumptions, UsageEnvironment } from "./assumptions";
 import {
