@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configSchema, configShape } from "../../lib/config/schema";
+import { ENVIRONMENT_PROFILES } from "../../lib/environments";
 import { DEFAULT_GATES, ENVIRONMENT_GATES, gatesFor } from "../../lib/gates";
 import { SCENARIOS } from "../../drill/scenarios";
 import { EXIT } from "../../release/ports";
@@ -91,5 +92,13 @@ describe("README release reference", () => {
         assert.equal(value, `\`${parsed.data}\``, `${key}: README default`);
       }
     }
+    const alerts = rows.find(([key]) => key === "`alerts`")?.[3] ?? "";
+    const { dev, staging, prod } = ENVIRONMENT_PROFILES;
+    assert.ok(
+      alerts.includes(
+        `\`monthlyBudget\` (${dev.monthlyBudget} dev, ${staging.monthlyBudget} staging, ${prod.monthlyBudget} prod`,
+      ),
+      alerts,
+    );
   });
 });
