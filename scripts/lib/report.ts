@@ -3,7 +3,7 @@
  * stacks, a summary table. Warnings are the program's (`pulumi.log.warn`); advisory violations
  * are the policies' warnings. Both are printed and counted, and `--strict` fails on them.
  */
-import type { CostEstimate } from "../../policy/lib/cost/estimate";
+import { at, type CostEstimate } from "../../policy/lib/cost/estimate";
 import { isMandatory, Violation } from "./gate";
 import { redact } from "./wire";
 
@@ -73,18 +73,6 @@ const KEY_INPUTS: Record<string, string[]> = {
   "azure-native:containerregistry:Registry": ["sku.name", "adminUserEnabled"],
   "azure-native:app:ManagedEnvironment": ["appLogsConfiguration.destination"],
 };
-
-function at(value: unknown, dotted: string): unknown {
-  return dotted
-    .split(".")
-    .reduce<unknown>(
-      (current, key) =>
-        typeof current === "object" && current !== null
-          ? (current as Record<string, unknown>)[key]
-          : undefined,
-      value,
-    );
-}
 
 /** The name part of a URN, for compact parents. */
 function shortUrn(urn: string): string {

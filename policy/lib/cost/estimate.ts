@@ -89,7 +89,8 @@ const NO_CHARGE: Readonly<Record<string, string>> = {
 
 const CENTS = (usd: number): number => Math.round(usd * 100) / 100;
 
-function at(value: unknown, path: string): unknown {
+/** The value at a dotted path of an object (`undefined` where the path breaks). */
+export function at(value: unknown, path: string): unknown {
   return path
     .split(".")
     .reduce<unknown>(
