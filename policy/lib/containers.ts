@@ -50,3 +50,33 @@ export function parseImage(image: string): ImageReference {
 export function isSha256Digest(digest: string | undefined): boolean {
   return digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest);
 }
+
+/** The pinned-images policies' config: a digest is required where `requireDigest` is set. */
+export const PINNED_IMAGES_CONFIG_SCHEMA = {
+  properties: {
+    requireDigest: {
+      type: "boolean" as const,
+      description: "Require every image to carry an @sha256:<64 hex> digest.",
+      default: false,
+    },
+  },
+};
+
+/**
+ * Why a container's image is not pinned (`latest`, no tag, or no sha256 digest when
+ * `requireDigest`), or `undefined` when it is.
+ */
+export function unpinnedImageProblem(
+  label: string,
+  image: string,
+  requireDigest: boolean,
+): string | undefined {
+  const { tag, digest } = parseImage(image);
+  if (requireDigest && !isSha256Digest(digest)) {
+    return `Container "${label}" image "${image}" has no sha256 digest.`;
+  }
+  if (!isSha256Digest(digest) && (tag === undefined || tag === "latest")) {
+    return `Container "${label}" image "${image}" is not pinned.`;
+  }
+  return undefined;
+}

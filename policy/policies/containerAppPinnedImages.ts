@@ -1,6 +1,11 @@
 import * as app from "@pulumi/azure-native/app";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { allContainers, containerLabel, isSha256Digest, parseImage } from "../lib/containers";
+import {
+  allContainers,
+  containerLabel,
+  PINNED_IMAGES_CONFIG_SCHEMA,
+  unpinnedImageProblem,
+} from "../lib/containers";
 
 interface Config {
   requireDigest: boolean;
@@ -11,15 +16,7 @@ export const containerAppPinnedImages: ResourceValidationPolicy = {
   name: "chatbot-containerapp-pinned-images",
   description:
     "Container App images must be pinned: a tag other than latest, or a sha256 digest where requireDigest is set.",
-  configSchema: {
-    properties: {
-      requireDigest: {
-        type: "boolean",
-        description: "Require every image to carry an @sha256:<64 hex> digest.",
-        default: false,
-      },
-    },
-  },
+  configSchema: PINNED_IMAGES_CONFIG_SCHEMA,
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(
     app.ContainerApp,
@@ -27,12 +24,9 @@ export const containerAppPinnedImages: ResourceValidationPolicy = {
       const { requireDigest } = args.getConfig<Config>();
       allContainers(containerApp).forEach((container, index) => {
         const label = containerLabel(container, index);
-        const image = container.image ?? "";
-        const { tag, digest } = parseImage(image);
-        if (requireDigest && !isSha256Digest(digest)) {
-          reportViolation(`Container "${label}" image "${image}" has no sha256 digest.`);
-        } else if (!isSha256Digest(digest) && (tag === undefined || tag === "latest")) {
-          reportViolation(`Container "${label}" image "${image}" is not pinned.`);
+        const problem = unpinnedImageProblem(label, container.image ?? "", requireDigest);
+        if (problem !== undefined) {
+          reportViolation(problem);
         }
       });
     },

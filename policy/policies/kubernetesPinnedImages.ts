@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { isSha256Digest, parseImage } from "../lib/containers";
+import { PINNED_IMAGES_CONFIG_SCHEMA, unpinnedImageProblem } from "../lib/containers";
 import { podContainers, podTemplateOf, WORKLOAD_KINDS, WorkloadProps } from "../lib/kubernetes";
 
 interface Config {
@@ -17,15 +17,7 @@ export const kubernetesPinnedImages: ResourceValidationPolicy = {
   name: "chatbot-kubernetes-pinned-images",
   description:
     "Kubernetes container images must be pinned: a tag other than latest, or a sha256 digest where requireDigest is set.",
-  configSchema: {
-    properties: {
-      requireDigest: {
-        type: "boolean",
-        description: "Require every image to carry an @sha256:<64 hex> digest.",
-        default: false,
-      },
-    },
-  },
+  configSchema: PINNED_IMAGES_CONFIG_SCHEMA,
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const template = podTemplateOf(args.type, args.props as WorkloadProps);
@@ -34,12 +26,9 @@ export const kubernetesPinnedImages: ResourceValidationPolicy = {
     }
     const { requireDigest } = args.getConfig<Config>();
     for (const { label, container } of podContainers(template.spec)) {
-      const image = container.image ?? "";
-      const { tag, digest } = parseImage(image);
-      if (requireDigest && !isSha256Digest(digest)) {
-        reportViolation(`Container "${label}" image "${image}" has no sha256 digest.`);
-      } else if (!isSha256Digest(digest) && (tag === undefined || tag === "latest")) {
-        reportViolation(`Container "${label}" image "${image}" is not pinned.`);
+      const problem = unpinnedImageProblem(label, container.image ?? "", requireDigest);
+      if (problem !== undefined) {
+        reportViolation(problem);
       }
     }
   },
