@@ -405,7 +405,7 @@ export const SCENARIOS: readonly Scenario[] = [
       traffic: { blue: 0, green: 100 },
       live: "green",
       activeRevisions: 2,
-      notifications: ["deploy", "promote-step 100", "failure"],
+      notifications: ["deploy", "promote-step 100", "promoted"],
     },
   },
   {

@@ -107,7 +107,11 @@ export class NotificationQueue implements Notifier {
     private readonly report: Reporter,
   ) {}
 
+  /** The events queued so far, in order. */
+  readonly events: ReleaseNotification["event"][] = [];
+
   send(notification: ReleaseNotification): Promise<void> {
+    this.events.push(notification.event);
     this.pending++;
     this.tail = this.tail.then(async () => {
       try {

@@ -51,7 +51,10 @@ export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Pr
   };
   const inner = { ...deps, notifier: queue, report };
   const exit = await runCommand(command, inner);
-  await announceOutcome(command, inner, exit, firstError);
+  // A promotion whose watch was interrupted stands (exit 4): it was announced as promoted.
+  if (!queue.events.includes("promoted")) {
+    await announceOutcome(command, inner, exit, firstError);
+  }
   await queue.flush(NOTIFY_FLUSH_MS);
   return exit;
 }

@@ -244,6 +244,12 @@ export async function promote(
       deps.report.error(
         `interrupted (${String(deps.signal.reason)}) during the post-promotion watch after ${watched}s of ${minutes} min: the promotion stands, ${idle} (${candidate.version}) serves 100% of traffic and the stack file says so; nothing watches it now. Roll back if needed with: npm run release -- rollback --stack ${stack}`,
       );
+      tell(
+        "promoted",
+        { ...release, live: idle, canaryPercent: 0 },
+        `promoted ${candidate.version}: ${idle} is live; the post-promotion watch was interrupted after ${watched}s of ${minutes} min and nothing watches it now; ${release.live} (${release[release.live]?.version}) is idle`,
+        { reason: "post-promotion watch interrupted" },
+      );
       return EXIT.errorRolledBack;
     }
     const during = watchStart === undefined ? "" : "post-promotion watch: ";

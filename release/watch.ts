@@ -70,7 +70,11 @@ export async function watchPromotion(
   for (;;) {
     await deps.clock.sleep(g.checkIntervalSeconds * 1000, deps.signal);
     const result = await observer.check();
-    if (result.ingested >= requestsUntil) {
+    // The watch passes only once the windows that end at `requestsUntil` were read and judged: a
+    // tolerated telemetry failure on that check leaves the last windows unjudged, so it goes on
+    // (and three failures in a row end it like a step's).
+    const judged = result.errorWindow !== undefined || ctx.workspaceId === "";
+    if (result.ingested >= requestsUntil && judged) {
       deps.report.info(
         `post-promotion watch passed: no rollback trigger fired for ${watched.slot} (${watched.version}) in ${g.postPromotionWatchMinutes} min`,
       );

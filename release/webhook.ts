@@ -1,6 +1,7 @@
 /**
- * `Notifier` over an incoming webhook (Slack, Teams Workflows, or any receiver of JSON): one POST
- * per event with the notification as its JSON body (its `text` field is what Slack shows). Each
+ * `Notifier` over a Slack incoming webhook (or any receiver that reads JSON: a Teams webhook
+ * shows nothing of it without a flow that reads `text`): one POST per event with the notification
+ * as its JSON body (its `text` field is what Slack shows). Each
  * attempt times out; a 429 or 5xx answer is retried twice, after the answer's `Retry-After`
  * (seconds or an HTTP date, RFC 9110 section 10.2.3) when it has one, capped so a release is
  * never held up for long. The URL is a secret (it is the credential): messages name its host only.

@@ -149,6 +149,46 @@ describe("post-promotion watch", () => {
     assert.equal(failure.version, "1.5.0");
   });
 
+  it("does not pass on a check whose telemetry read failed: the last windows are judged first", async () => {
+    // given: the Logs API fails once, on the check that reaches the end of the watched requests
+    const world = await startWorld({ userRequestsPerMinute: 600 });
+    const workspace = await released(world);
+    const lines: string[] = [];
+    const report: Reporter = {
+      info: (line) => {
+        lines.push(line);
+        if (line.endsWith("(450s of 480s)")) {
+          world.model.faults.fail({
+            method: "POST",
+            path: /\/v1\/workspaces\/[^/]+\/query$/,
+            status: 403,
+            code: "InsufficientAccessError",
+            message: "The provided credentials have insufficient access to perform the requested operation",
+          });
+        }
+      },
+      error: (line) => lines.push(`ERR ${line}`),
+    };
+    const { deps } = engineDeps(world, workspace, { gates: STAGING, report });
+
+    // when
+    const code = await runRelease(SWITCH, deps);
+
+    // then: the 480 s check could not judge its windows, so the watch went on one more check
+    assert.equal(code, 0);
+    const failed = lines.findIndex((line) => line.startsWith("telemetry read failed"));
+    assert.ok(failed > 0, lines.join("\n"));
+    assert.match(
+      lines[failed + 1],
+      /^watching green \(1\.5\.0\) until 10:09:03 UTC: .*\(480s of 480s\)$/,
+    );
+    assert.equal(
+      lines[failed + 2],
+      "post-promotion watch passed: no rollback trigger fired for green (1.5.0) in 5 min",
+    );
+    assert.equal(world.clock.now(), Date.parse("2026-11-29T10:09:33Z"));
+  });
+
   it("keeps the promotion when interrupted during the watch, says so and exits 4", async () => {
     // given: Ctrl-C after the first progress line
     const world = await startWorld({ userRequestsPerMinute: 600 });
@@ -164,10 +204,12 @@ describe("post-promotion watch", () => {
       },
       error: (line) => lines.push(`ERR ${line}`),
     };
+    const notifier = recordingNotifier();
     const { deps } = engineDeps(world, workspace, {
       gates: STAGING,
       report,
       signal: controller.signal,
+      notifier,
     });
 
     // when
@@ -181,6 +223,17 @@ describe("post-promotion watch", () => {
     );
     assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
     assert.deepEqual(workspace.release, { ...BLUE_LIVE_GREEN_IDLE, live: "green", generation: 3 });
+    // and the chat is told the promotion stands, not that it failed
+    assert.deepEqual(
+      notifier.sent.map((n) => [n.event, n.text]),
+      [
+        ["promote-step", "[prod] promote 1.5.0: step 100%, green is live; watched for 5 min"],
+        [
+          "promoted",
+          "[prod] promoted 1.5.0: green is live; the post-promotion watch was interrupted after 30s of 5 min and nothing watches it now; blue (1.4.2) is idle",
+        ],
+      ],
+    );
   });
 
   it("skips the watch with --no-watch and says what that means", async () => {
