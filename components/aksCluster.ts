@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { Provider } from "@pulumi/kubernetes/provider";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import { NodePoolProfile } from "../lib/environments";
@@ -12,6 +13,12 @@ export const POD_CIDR = "192.168.0.0/16";
 export const SERVICE_CIDR = "172.16.0.0/16";
 export const DNS_SERVICE_IP = "172.16.0.10";
 const ZONES = ["1", "2", "3"];
+/**
+ * Built-in role "Network Contributor" (Azure built-in roles, Networking): the cluster identity needs
+ * it on a subnet of our own VNet that its nodes join.
+ * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking#network-contributor
+ */
+export const NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 
 export interface AksClusterArgs {
@@ -44,7 +51,8 @@ export interface AksClusterArgs {
 }
 
 /**
- * The AKS cluster: Entra ID with Azure RBAC, OIDC issuer and workload identity, the Key Vault
+ * The AKS cluster: a user-assigned control-plane identity with Network Contributor on the node
+ * subnet (granted before the cluster is created), Entra ID with Azure RBAC, OIDC issuer and workload identity, the Key Vault
  * secrets provider with rotation, Azure CNI Overlay, a system and a user pool with the cluster
  * autoscaler, application routing (its Gateway API implementation, see README), the kubelet
  * identity's AcrPull on the registry, and a Kubernetes provider for the cluster.
@@ -61,6 +69,8 @@ export class AksCluster extends pulumi.ComponentResource {
   public readonly provider: Provider;
   /** The kubelet's AcrPull grant: pods pull only after it. */
   public readonly acrPull: authorization.RoleAssignment;
+  /** Principal id of the control-plane identity (Network Contributor on the node subnet). */
+  public readonly controlPlanePrincipalId: pulumi.Output<string>;
 
   constructor(name: string, args: AksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("chatbot:kubernetes:AksCluster", name, {}, opts);
@@ -99,6 +109,34 @@ export class AksCluster extends pulumi.ComponentResource {
         upgradeSettings: { maxSurge: "33%" },
       };
     };
+    const roleDefinition = (role: string) =>
+      pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`;
+    // The nodes join a subnet of our VNet, so the cluster identity must hold at least Network
+    // Contributor on it, and ARM clients (this program) should bring a user-assigned identity: a
+    // system-assigned one exists only once the cluster does, too late for the grant.
+    // https://learn.microsoft.com/azure/aks/concepts-network-cni-overview (cluster identity permissions)
+    // https://learn.microsoft.com/azure/aks/configure-kubenet (user-assigned identity for ARM clients)
+    // https://learn.microsoft.com/azure/aks/use-managed-identity
+    const controlPlane = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      {
+        resourceName: `id-${args.clusterName}`,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const subnetGrant = new authorization.RoleAssignment(
+      `${name}-subnet-network-contributor`,
+      {
+        scope: args.nodeSubnetId,
+        principalId: controlPlane.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleDefinition(NETWORK_CONTRIBUTOR_ROLE),
+      },
+      { parent: this },
+    );
     const cluster = new containerservice.ManagedCluster(
       `${name}-aks`,
       {
@@ -107,7 +145,9 @@ export class AksCluster extends pulumi.ComponentResource {
         location: args.location,
         dnsPrefix: args.clusterName,
         sku: { name: "Base", tier: args.tier },
-        identity: { type: "SystemAssigned" },
+        // Without an identityProfile AKS creates the kubelet identity itself (in the node resource
+        // group); it gets AcrPull below.
+        identity: { type: "UserAssigned", userAssignedIdentities: [controlPlane.id] },
         enableRBAC: true,
         // https://learn.microsoft.com/azure/aks/manage-azure-rbac
         aadProfile: { managed: true, enableAzureRBAC: true, tenantID: args.tenantId },
@@ -144,9 +184,10 @@ export class AksCluster extends pulumi.ComponentResource {
         ],
         tags: args.tags,
       },
-      { parent: this },
+      { parent: this, dependsOn: [subnetGrant] },
     );
 
+    this.controlPlanePrincipalId = controlPlane.principalId;
     this.kubeletObjectId = cluster.identityProfile.apply(
       (profile) => profile?.kubeletidentity?.objectId ?? "",
     );
@@ -156,7 +197,7 @@ export class AksCluster extends pulumi.ComponentResource {
         scope: args.registryId,
         principalId: this.kubeletObjectId,
         principalType: "ServicePrincipal",
-        roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL_ROLE}`,
+        roleDefinitionId: roleDefinition(ACR_PULL_ROLE),
       },
       { parent: this },
     );
@@ -181,6 +222,7 @@ export class AksCluster extends pulumi.ComponentResource {
       clusterName: this.clusterName,
       oidcIssuerUrl: this.oidcIssuerUrl,
       kubeletObjectId: this.kubeletObjectId,
+      controlPlanePrincipalId: this.controlPlanePrincipalId,
     });
   }
 }

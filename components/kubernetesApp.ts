@@ -122,6 +122,7 @@ export class KubernetesApp extends pulumi.ComponentResource {
           `${name}-${slot}`,
           {
             provider: args.provider,
+            latest: slot === release.latest,
             spec: {
               ...args.workload,
               slot,

@@ -4,6 +4,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as random from "@pulumi/random";
 import { MANAGED_SECRETS, PlatformConfig, POSTGRES_PASSWORD_SECRET, PROJECT } from "../lib/config";
 import { UNIQUE_SUFFIX_LENGTH } from "../lib/naming";
+import { NAMESPACE } from "../lib/kubernetes";
 import { latestSuffix, Release, templateFingerprint } from "../lib/release";
 import { AppTemplateInput, revisionTemplate, templateSpec } from "../lib/template";
 import { AksCluster } from "./aksCluster";
@@ -450,6 +451,21 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (config.aksClusterOnly) {
+      // The first `pulumi up` of a new AKS stack: the cluster without any Kubernetes object (README
+      // "First deploy of an AKS stack"). Nothing runs yet, so there is no URL and no revision.
+      const none = pulumi.output("");
+      return {
+        productionUrl: none,
+        blueLabelUrl: none,
+        greenLabelUrl: none,
+        latestRevision: none,
+        containerAppName: "",
+        clusterName: cluster.clusterName,
+        gatewayUrl: none,
+        kubeNamespace: NAMESPACE,
+      };
+    }
     const appName = config.names.containerApp;
     const suffixFor = (image: string) =>
       latestSuffix(

@@ -55,7 +55,15 @@ export const ANNOTATIONS = {
    */
   patchForce: "pulumi.com/patchForce",
   waitFor: "pulumi.com/waitFor",
+  timeoutSeconds: "pulumi.com/timeoutSeconds",
 } as const;
+
+/**
+ * How long `pulumi up` waits for the Gateway's address before it fails the update (the provider's
+ * own default is also 10 minutes; stated here so the bound is explicit and documented). Without a
+ * controller for its class the Gateway never gets one: README "The Gateway API implementation".
+ */
+export const GATEWAY_TIMEOUT_SECONDS = 600;
 
 export const slotName = (slot: Slot) => `${APP_NAME}-${slot}`;
 
@@ -336,9 +344,13 @@ export function gateway() {
     metadata: {
       name: ROUTE_NAME,
       namespace: NAMESPACE,
-      // Pulumi waits until the gateway has an address (its public IP), then reads it back.
+      // Pulumi waits until the gateway has an address (its public IP), then reads it back, for at
+      // most GATEWAY_TIMEOUT_SECONDS (then the update fails and the next `up` waits again).
       // https://www.pulumi.com/registry/packages/kubernetes/how-to-guides/await-logic/
-      annotations: { [ANNOTATIONS.waitFor]: "jsonpath={.status.addresses[0].value}" },
+      annotations: {
+        [ANNOTATIONS.waitFor]: "jsonpath={.status.addresses[0].value}",
+        [ANNOTATIONS.timeoutSeconds]: String(GATEWAY_TIMEOUT_SECONDS),
+      },
     },
     spec: {
       gatewayClassName: GATEWAY_CLASS,

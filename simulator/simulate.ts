@@ -87,6 +87,11 @@ const MOCK_TENANT = "11111111-1111-1111-1111-111111111111";
 const MOCK_OIDC_ISSUER_ID = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa";
 /** The AKS kubelet identity's object id the mocks return (it gets AcrPull). */
 export const MOCK_KUBELET_OBJECT_ID = "12121212-1212-1212-1212-121212121212";
+/** The AKS control-plane identity's (`id-aks-...`) principal and client id in the mocks. */
+export const MOCK_CLUSTER_IDENTITY = {
+  principalId: "13131313-1313-1313-1313-131313131313",
+  clientId: "14141414-1414-1414-1414-141414141414",
+} as const;
 /** The public address the mocks give the AKS gateway. */
 export const MOCK_GATEWAY_ADDRESS = "203.0.113.10";
 
@@ -288,10 +293,12 @@ function computedOutputs(
     case "azure-native:dbforpostgresql:Server":
       return { fullyQualifiedDomainName: `${azure}.postgres.database.azure.com` };
     case "azure-native:managedidentity:UserAssignedIdentity":
-      return {
-        principalId: "22222222-2222-2222-2222-222222222222",
-        clientId: "33333333-3333-3333-3333-333333333333",
-      };
+      return azure.startsWith("id-aks-")
+        ? { ...MOCK_CLUSTER_IDENTITY }
+        : {
+            principalId: "22222222-2222-2222-2222-222222222222",
+            clientId: "33333333-3333-3333-3333-333333333333",
+          };
     case "azure-native:operationalinsights:Workspace":
       return { customerId: "44444444-4444-4444-4444-444444444444" };
     case "azure-native:applicationinsights:Component":

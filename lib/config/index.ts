@@ -187,6 +187,8 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
         M.zoneRedundantHa(region, zones),
       );
   }
+  if (config.aksClusterOnly === true && (config.target ?? "containerApps") !== "aks")
+    problems.add(["aksClusterOnly"], true, M.clusterOnly);
   if (app && app.memory !== `${app.cpu * 2}Gi`)
     problems.add(["app", "memory"], app.memory, M.memory(app.cpu));
   if (app && app.minReplicas > app.maxReplicas)
@@ -232,6 +234,7 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     imageBuild,
     network,
     target,
+    aksClusterOnly,
   } = config as ConfigValues;
   const tags: Readonly<Record<string, string>> = { environment, service: "chatbot-api", owner };
   const subnets = planSubnets(network.addressSpace) as SubnetPlan;
@@ -244,6 +247,7 @@ export function parseConfig(raw: RawConfig, stack: string, options: ParseOptions
     stack,
     environment,
     target,
+    aksClusterOnly,
     profile,
     location,
     namePrefix,

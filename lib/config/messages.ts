@@ -17,6 +17,7 @@ export const M = {
   untagged:
     "expected a tag or a digest (`:<tag>` or `@sha256:<digest>`); an untagged image means `latest`",
   latestTag: "the `latest` tag is mutable; pin a version tag or a digest",
+  clusterOnly: "applies only to `target: aks` (a Container Apps stack has no cluster); remove it",
   tag: "expected a valid tag after `:`",
   version:
     "expected a version of letters, digits, '.', '_', '+' and '-' that starts with a letter or digit (it names the revision)",

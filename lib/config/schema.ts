@@ -317,6 +317,10 @@ export const configShape = {
     description:
       "Where the app runs: `containerApps` (Azure Container Apps) or `aks` (Azure Kubernetes Service, Gateway API blue/green).",
   }),
+  aksClusterOnly: flag.default(false).meta({
+    description:
+      '`target: aks` only: true registers the cluster and everything in Azure but no Kubernetes object (the first `pulumi up` of a new AKS stack, before the Gateway API and the deployer\'s Kubernetes role exist; README "First deploy of an AKS stack").',
+  }),
   release: releaseSchema,
   releaseGates: gatesSchema,
   app,

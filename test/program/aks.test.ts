@@ -22,10 +22,12 @@ import {
 } from "../../simulator/simulate";
 import {
   invokeError,
+  MOCK_CLUSTER_IDENTITY,
   MOCK_GATEWAY_ADDRESS,
   MOCK_KUBELET_OBJECT_ID,
 } from "../../simulator/simulate";
 import { httpRoute } from "../../lib/kubernetes";
+import { ConfigError, parseConfig } from "../../lib/config";
 import { nonInteractive, KUBELOGIN_ARGS } from "../../lib/kubeconfig";
 import { parseRelease } from "../../lib/config";
 
@@ -89,6 +91,10 @@ const K8S = {
 describe("target: aks", () => {
   let prod: SimulationResult;
   let prodGreen: SimulationResult;
+  /** prod with another `app.settings` value: the latest slot (green) gets a new template. */
+  let prodSettings: SimulationResult;
+  /** prod's first `pulumi up` as a new AKS stack: `aksClusterOnly: true`. */
+  let prodClusterOnly: SimulationResult;
   let staging: SimulationResult;
   let devPreview: SimulationResult;
   let invokes: string[];
@@ -96,6 +102,16 @@ describe("target: aks", () => {
   before(async () => {
     prod = await runStack("prod", { target: "aks", release: RELEASE });
     prodGreen = await runStack("prod", { target: "aks", release: { ...RELEASE, live: "green" } });
+    prodSettings = await runStack("prod", {
+      target: "aks",
+      release: RELEASE,
+      app: { settings: { LOG_LEVEL: "DEBUG" } },
+    });
+    prodClusterOnly = await runStack("prod", {
+      target: "aks",
+      release: RELEASE,
+      aksClusterOnly: true,
+    });
     staging = await runStack("staging", { target: "aks" });
     // A first preview: the cluster does not exist, so listing its credentials would fail.
     invokes = [];
@@ -400,6 +416,211 @@ describe("target: aks", () => {
     assert.throws(
       () => nonInteractive(Buffer.from("kind: Config\n").toString("base64")),
       /^Error: the kubeconfig AKS returned has no `users` list$/,
+    );
+  });
+  it("gives the cluster a user-assigned identity with Network Contributor on the node subnet, granted before the cluster", () => {
+    const identity = findResource(
+      prod,
+      "azure-native:managedidentity:UserAssignedIdentity",
+      "chatbot-cluster-identity",
+    );
+    assert.deepStrictEqual(identity.inputs, {
+      resourceName: "id-aks-chatbot-prod",
+      resourceGroupName: "rg-chatbot-prod",
+      location: "eastus2",
+      tags: { environment: "prod", service: "chatbot-api", owner: "platform-team" },
+    });
+    const grant = findResource(
+      prod,
+      "azure-native:authorization:RoleAssignment",
+      "chatbot-cluster-subnet-network-contributor",
+    );
+    const vnet = resourcesOfType(prod, "azure-native:network:VirtualNetwork")[0];
+    assert.deepStrictEqual(grant.inputs, {
+      scope: `${vnet.id}/subnets/snet-container-apps`,
+      principalId: MOCK_CLUSTER_IDENTITY.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7",
+    });
+    const cluster = findResource(
+      prod,
+      "azure-native:containerservice:ManagedCluster",
+      "chatbot-cluster-aks",
+    );
+    assert.deepStrictEqual(cluster.inputs.identity, {
+      type: "UserAssigned",
+      userAssignedIdentities: [identity.id],
+    });
+    // the nodes' subnet is the one the identity may manage
+    for (const pool of cluster.inputs.agentPoolProfiles as { vnetSubnetID: string }[]) {
+      assert.strictEqual(pool.vnetSubnetID, grant.inputs.scope);
+    }
+    // the grant exists before AKS creates anything in the subnet
+    assert.ok(cluster.options.dependencies.includes(grant.urn), "cluster dependsOn the grant");
+    // the kubelet identity AKS creates still pulls from the registry, the control plane does not
+    const acrPull = findResource(
+      prod,
+      "azure-native:authorization:RoleAssignment",
+      "chatbot-cluster-kubelet-acr-pull",
+    );
+    assert.strictEqual(acrPull.inputs.principalId, MOCK_KUBELET_OBJECT_ID);
+    assert.notStrictEqual(MOCK_KUBELET_OBJECT_ID, MOCK_CLUSTER_IDENTITY.principalId);
+  });
+
+  it("bounds the wait for the Gateway's address (10 minutes) and waits for nothing else custom", () => {
+    const gateway = resourcesOfType(prod, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0];
+    assert.deepStrictEqual((gateway.inputs.metadata as Record<string, unknown>).annotations, {
+      "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}",
+      "pulumi.com/timeoutSeconds": "600",
+    });
+  });
+
+  it("freezes the pod template of the slot that is not latest: a settings change rolls only the latest slot", () => {
+    // given prod (latest green) and the same release after an `app.settings` change
+    const deployments = (result: SimulationResult) =>
+      new Map(resourcesOfType(result, K8S.deployment).map((r) => [r.name, r]));
+    const [before, after] = [deployments(prod), deployments(prodSettings)];
+    const blue = "chatbot-k8s-app-blue-deployment";
+    const green = "chatbot-k8s-app-green-deployment";
+    // then the non-latest slot ignores its template, the latest one follows the program
+    assert.deepStrictEqual(after.get(blue)!.options.ignoreChanges, ["spec.template"]);
+    assert.deepStrictEqual(after.get(green)!.options.ignoreChanges, []);
+    // what Pulumi would apply: an ignored path keeps its previous value
+    const applied = (next: SimulatedResource, previous: SimulatedResource) => {
+      const inputs = JSON.parse(JSON.stringify(next.inputs)) as Record<string, any>;
+      for (const path of next.options.ignoreChanges) {
+        const [head, leaf] = path.split(".");
+        inputs[head][leaf] = (previous.inputs[head] as Record<string, unknown>)[leaf];
+      }
+      return JSON.stringify(inputs);
+    };
+    const changed = [blue, green].filter(
+      (name) =>
+        applied(after.get(name)!, before.get(name)!) !== JSON.stringify(before.get(name)!.inputs),
+    );
+    assert.deepStrictEqual(changed, [green]);
+    const env = (r: SimulatedResource) =>
+      (r.inputs.spec as Record<string, any>).template.spec.containers[0].env as {
+        name: string;
+        value?: string;
+      }[];
+    assert.deepStrictEqual(
+      env(after.get(green)!).find((e) => e.name === "LOG_LEVEL"),
+      { name: "LOG_LEVEL", value: "DEBUG" },
+    );
+    // the latest slot gets a new revision; the frozen slot keeps its recorded one
+    const revision = (r: SimulatedResource) =>
+      (r.inputs.spec as Record<string, any>).template.metadata.annotations[
+        "chatbot.platform/revision"
+      ];
+    assert.strictEqual(revision(after.get(blue)!), "v1-4-2-201988g0");
+    assert.notStrictEqual(revision(after.get(green)!), revision(before.get(green)!));
+    // with only one slot it is the latest: nothing is frozen
+    for (const r of resourcesOfType(staging, K8S.deployment)) {
+      assert.deepStrictEqual(r.options.ignoreChanges, [], r.name);
+    }
+  });
+
+  it("reads every secret environment variable from the Secret the SecretProviderClass syncs, under a key it syncs, in every environment", () => {
+    let checked = 0;
+    for (const result of [prod, staging, devPreview]) {
+      const spc = resourcesOfType(result, K8S.spc)[0].inputs.spec as Record<string, any>;
+      const objects = [...String(spc.parameters.objects).matchAll(/objectName: (\S+)\n/g)].map(
+        (m) => m[1],
+      );
+      const synced = spc.secretObjects as {
+        secretName: string;
+        data: { objectName: string; key: string }[];
+      }[];
+      assert.strictEqual(synced.length, 1, result.stack);
+      // every synced key comes from an object the provider fetches
+      for (const item of synced[0].data) {
+        assert.ok(objects.includes(item.objectName), `${result.stack}: ${item.objectName}`);
+      }
+      for (const deployment of resourcesOfType(result, K8S.deployment)) {
+        const env = (deployment.inputs.spec as Record<string, any>).template.spec.containers[0]
+          .env as { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+        const refs = env.filter((e) => e.valueFrom !== undefined);
+        assert.deepStrictEqual(
+          refs.map((e) => e.name),
+          ["DATABASE_URL", "APPLICATIONINSIGHTS_CONNECTION_STRING", "OPENAI_API_KEY"],
+          deployment.name,
+        );
+        for (const ref of refs) {
+          const { name, key } = ref.valueFrom!.secretKeyRef;
+          assert.strictEqual(name, synced[0].secretName, `${deployment.name} ${ref.name}`);
+          assert.ok(
+            synced[0].data.some((item) => item.key === key),
+            `${result.stack} ${deployment.name}: ${ref.name} reads key ${key}, not synced`,
+          );
+          checked += 1;
+        }
+      }
+    }
+    // prod 2 Deployments, staging and dev 1 each, 3 secret variables in each
+    assert.strictEqual(checked, 12);
+  });
+
+  it("registers the cluster but no Kubernetes object with aksClusterOnly (a new stack's first up)", () => {
+    const types = prodClusterOnly.resources.map((r) => r.type);
+    assert.ok(types.includes("azure-native:containerservice:ManagedCluster"));
+    assert.ok(types.includes("azure-native:authorization:RoleAssignment"));
+    assert.deepStrictEqual(
+      prodClusterOnly.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type),
+      [],
+    );
+    assert.ok(!types.includes("azure-native:managedidentity:FederatedIdentityCredential"));
+    assert.deepStrictEqual(
+      {
+        target: prodClusterOnly.outputs.target,
+        clusterName: prodClusterOnly.outputs.clusterName,
+        gatewayUrl: prodClusterOnly.outputs.gatewayUrl,
+        productionUrl: prodClusterOnly.outputs.productionUrl,
+        blueLabelUrl: prodClusterOnly.outputs.blueLabelUrl,
+        greenLabelUrl: prodClusterOnly.outputs.greenLabelUrl,
+        latestRevision: prodClusterOnly.outputs.latestRevision,
+        kubeNamespace: prodClusterOnly.outputs.kubeNamespace,
+      },
+      {
+        target: "aks",
+        clusterName: "aks-chatbot-prod",
+        gatewayUrl: "",
+        productionUrl: "",
+        blueLabelUrl: "",
+        greenLabelUrl: "",
+        latestRevision: "",
+        kubeNamespace: "chatbot",
+      },
+    );
+    // everything in Azure is the same as the full stack's
+    const azure = (result: SimulationResult) =>
+      result.resources
+        .filter((r) => r.custom && r.type.startsWith("azure-native:"))
+        .filter((r) => r.type !== "azure-native:managedidentity:FederatedIdentityCredential")
+        .map((r) => `${r.urn} ${JSON.stringify(r.inputs)}`);
+    assert.deepStrictEqual(azure(prodClusterOnly), azure(prod));
+  });
+
+  it("refuses aksClusterOnly on a Container Apps stack, accepts it on AKS", () => {
+    const raw = (target: string | undefined) => ({
+      environment: "dev",
+      release: JSON.stringify({ live: "blue", blue: RELEASE.blue }),
+      aksClusterOnly: "true",
+      ...(target === undefined ? {} : { target }),
+    });
+    assert.throws(
+      () => parseConfig(raw(undefined), "dev"),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.length === 1 &&
+        err.problems[0] ===
+          "Invalid `chatbot-platform:aksClusterOnly`: received true; applies only to `target: aks` (a Container Apps stack has no cluster); remove it.",
+    );
+    assert.strictEqual(parseConfig(raw("aks"), "dev").aksClusterOnly, true);
+    assert.strictEqual(
+      parseConfig({ ...raw("aks"), aksClusterOnly: undefined }, "dev").aksClusterOnly,
+      false,
     );
   });
 });

@@ -586,7 +586,7 @@ describe("config: platform errors", () => {
 
   it("fails when a key is not one of the project's", () => {
     assert.deepStrictEqual(problems(raw({ replicas: "3" })), [
-      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "target", "release", "releaseGates", "app", "postgres", "appSecrets", "secretValues", "alerts", "alertWebhooks", "imageBuild", "network".',
+      'Invalid `chatbot-platform:replicas`: received "3"; not a key of this project; known keys: "environment", "location", "namePrefix", "owner", "target", "aksClusterOnly", "release", "releaseGates", "app", "postgres", "appSecrets", "secretValues", "alerts", "alertWebhooks", "imageBuild", "network".',
     ]);
   });
 

@@ -115,7 +115,7 @@ describe("config: rejections name the stack file, line and column", () => {
   it("fails on a namespace typo, naming the key meant", () => {
     const text = `config:\n  chatbot-platform:environment: dev\n  chatbot-platfrom:owner: team-a\n${RELEASE}`;
     assert.deepStrictEqual(problems(text), [
-      'Pulumi.dev.yaml:3:3: Invalid `chatbot-platfrom:owner`: received "team-a"; not a namespace of this project or of a provider it configures ("azure-native", "docker", "random", "pulumi") (did you mean `chatbot-platform:owner`?); known keys: "environment", "location", "namePrefix", "owner", "target", "release", "releaseGates", "app", "postgres", "appSecrets", "secretValues", "alerts", "alertWebhooks", "imageBuild", "network".',
+      'Pulumi.dev.yaml:3:3: Invalid `chatbot-platfrom:owner`: received "team-a"; not a namespace of this project or of a provider it configures ("azure-native", "docker", "random", "pulumi") (did you mean `chatbot-platform:owner`?); known keys: "environment", "location", "namePrefix", "owner", "target", "aksClusterOnly", "release", "releaseGates", "app", "postgres", "appSecrets", "secretValues", "alerts", "alertWebhooks", "imageBuild", "network".',
     ]);
   });
 
