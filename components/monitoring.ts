@@ -3,9 +3,17 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as consumption from "@pulumi/azure-native/consumption";
 import * as logic from "@pulumi/azure-native/logic";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { ALERT_CHANNELS, AlertChannel, AlertClass, EnvironmentName } from "../lib/environments";
-import { GateThresholds } from "../lib/gates";
 import {
+  ALERT_CHANNELS,
+  AlertChannel,
+  AlertClass,
+  EnvironmentName,
+  Target,
+} from "../lib/environments";
+import { GateThresholds } from "../lib/gates";
+import { NAMESPACE } from "../lib/kubernetes";
+import {
+  aksAlerts,
   APP_INSIGHTS_ALERTS,
   containerAppAlerts,
   inEnvironment,
@@ -21,6 +29,9 @@ import {
   chatAdapterDefinition,
 } from "../lib/monitoring/chatAdapter";
 import {
+  ALERT_KEY_TAG,
+  ALERT_KIND_TAG,
+  AlertKind,
   LogAlert,
   logAlertProblems,
   MetricAlert,
@@ -70,8 +81,8 @@ export interface MonitoringArgs {
   readonly healthPath: string;
   readonly readyPath: string;
   /**
-   * The Container App and its size, for the app's baseline rules and the dashboard.
-   * @default - no Container App rules (the AKS target)
+   * Target `containerApps`: the Container App and its size, for the app's baseline rules and the
+   * dashboard. Exactly one of `containerApp` and `cluster` is given.
    */
   readonly containerApp?: {
     readonly id: pulumi.Input<string>;
@@ -79,6 +90,15 @@ export interface MonitoringArgs {
     readonly cpu: number;
     readonly memory: string;
     readonly minReplicas: number;
+  };
+  /**
+   * Target `aks`: the managed cluster (its ARM id scopes the AKS baseline rules) and the app's
+   * base name (its revisions' and the dashboard's).
+   */
+  readonly cluster?: {
+    readonly id: pulumi.Input<string>;
+    readonly name: string;
+    readonly appName: string;
   };
   readonly postgresServerId: pulumi.Input<string>;
   readonly postgresStorageSizeGB: number;
@@ -121,13 +141,20 @@ export class Monitoring extends pulumi.ComponentResource {
     super("chatbot:monitoring:Monitoring", name, {}, opts);
     const envThresholds = (entries: readonly Parameters<typeof inEnvironment>[0][]) =>
       entries.map((entry) => inEnvironment(entry, args.environment));
-    const sloInputs = { gates: args.gates, healthPath: args.healthPath, readyPath: args.readyPath };
-    const logAlerts: LogAlert[] = [
-      ...sloAlerts(sloInputs),
-      ...triggerAlerts(sloInputs),
-      ...APP_INSIGHTS_ALERTS,
-    ];
     const app = args.containerApp;
+    const cluster = args.cluster;
+    const target: Target = cluster === undefined ? "containerApps" : "aks";
+    const sloInputs = {
+      gates: args.gates,
+      healthPath: args.healthPath,
+      readyPath: args.readyPath,
+      target,
+    };
+    const logAlerts: { alert: LogAlert; kind: AlertKind }[] = [
+      ...sloAlerts(sloInputs).map((alert) => ({ alert, kind: "slo" as const })),
+      ...triggerAlerts(sloInputs).map((alert) => ({ alert, kind: "trigger" as const })),
+      ...APP_INSIGHTS_ALERTS.map((alert) => ({ alert, kind: "baseline" as const })),
+    ];
     const metricAlerts: { alert: MetricAlert; scope: pulumi.Input<string>; suffix: string }[] = [
       ...(app === undefined
         ? []
@@ -135,6 +162,14 @@ export class Monitoring extends pulumi.ComponentResource {
             alert,
             scope: app.id,
             suffix: `-${app.name}`,
+          }))),
+      // One cluster per stack, like the database: no suffix.
+      ...(cluster === undefined
+        ? []
+        : envThresholds(aksAlerts(NAMESPACE)).map((alert) => ({
+            alert,
+            scope: cluster.id,
+            suffix: "",
           }))),
       ...envThresholds(postgresAlerts(args.postgresStorageSizeGB)).map((alert) => ({
         alert,
@@ -155,9 +190,14 @@ export class Monitoring extends pulumi.ComponentResource {
 
     // Validate everything before any child exists.
     const problems = [
-      ...logAlerts.flatMap(logAlertProblems),
+      ...logAlerts.flatMap(({ alert }) => logAlertProblems(alert)),
       ...metricAlerts.flatMap(({ alert }) => metricAlertProblems(alert)),
     ];
+    if ((app === undefined) === (cluster === undefined)) {
+      problems.push(
+        "exactly one of `containerApp` (target containerApps) and `cluster` (target aks) must be given",
+      );
+    }
     if (!Number.isFinite(args.monthlyBudget) || args.monthlyBudget <= 0) {
       problems.push(
         `\`monthlyBudget\` must be a positive amount; received ${JSON.stringify(args.monthlyBudget)}`,
@@ -304,14 +344,21 @@ export class Monitoring extends pulumi.ComponentResource {
     const groupsFor = (alertClass: AlertClass) =>
       routes[alertClass].map((channel) => (groups[channel] as monitor.ActionGroup).id);
 
+    // Every rule says what it is (policies find the SLO rules by these tags).
+    const ruleTags = (kind: AlertKind, key: string) => ({
+      ...args.tags,
+      [ALERT_KIND_TAG]: kind,
+      [ALERT_KEY_TAG]: key,
+    });
     const ruleNames: string[] = [];
-    for (const alert of logAlerts) {
+    for (const { alert, kind } of logAlerts) {
       const ruleName = `alert-${base}-${alert.key}`;
       ruleNames.push(ruleName);
       new monitor.ScheduledQueryRule(
         `${name}-${alert.key}`,
         {
           ...common,
+          tags: ruleTags(kind, alert.key),
           ruleName,
           location: args.location,
           kind: "LogAlert",
@@ -363,6 +410,7 @@ export class Monitoring extends pulumi.ComponentResource {
         `${name}-${alert.key}${suffix}`,
         {
           ...common,
+          tags: ruleTags("baseline", alert.key),
           ruleName,
           location: "global",
           description: `${alert.displayName}. ${alert.description} Source: ${alert.source}.`,
@@ -383,6 +431,11 @@ export class Monitoring extends pulumi.ComponentResource {
                 operator: alert.operator,
                 threshold: alert.threshold,
                 timeAggregation: alert.timeAggregation,
+                dimensions: alert.dimensions?.map((dimension) => ({
+                  name: dimension.name,
+                  operator: "Include",
+                  values: [...dimension.values],
+                })),
               },
             ],
           },
@@ -399,6 +452,7 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-${deleted.key}`,
       {
         ...common,
+        tags: ruleTags("baseline", deleted.key),
         activityLogAlertName: deletedName,
         location: "global",
         description: `${deleted.description} Source: ${deleted.source}.`,
@@ -436,7 +490,9 @@ export class Monitoring extends pulumi.ComponentResource {
               workbookContent({
                 workspaceId,
                 subscriptionId,
-                containerAppName: app?.name ?? "",
+                target,
+                containerAppName: app?.name ?? cluster?.appName ?? "",
+                clusterName: cluster?.name,
                 promoteMaxP95Ms: args.gates.promoteMaxP95Ms,
                 promoteMaxErrorRatePercent: args.gates.promoteMaxErrorRatePercent,
                 probePaths: [...new Set([...DEFAULT_PROBE_PATHS, args.healthPath, args.readyPath])],

@@ -327,7 +327,8 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         });
 
     // Alerts, notifications, dashboard and budget. The Container App's id is read from its URL
-    // output so that its rules wait for the app (a metric alert's scope must exist).
+    // output (the cluster's from its name) so that its rules wait for it (a metric alert's scope
+    // must exist).
     const alerts = config.alerts;
     new Monitoring(
       `${name}-monitoring`,
@@ -348,6 +349,19 @@ export class ChatbotPlatform extends pulumi.ComponentResource {
         gates: config.gates,
         healthPath: config.app.healthPath,
         readyPath: config.app.readyPath,
+        // On AKS the cluster's id, read from its name output so that its rules wait for it.
+        cluster: aks
+          ? {
+              id: pulumi
+                .all([group.id, hosting.clusterName ?? ""])
+                .apply(
+                  ([id, clusterName]) =>
+                    `${id}/providers/Microsoft.ContainerService/managedClusters/${clusterName}`,
+                ),
+              name: clusterNameOf(config.namePrefix, config.environment),
+              appName: names.containerApp,
+            }
+          : undefined,
         containerApp: aks
           ? undefined
           : {

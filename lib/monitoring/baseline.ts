@@ -47,9 +47,16 @@ export function containerAppAlerts(app: AppFacts): MetricAlert[] {
   const alerts: MetricAlert[] = [
     {
       key: "ca-restarts",
-      displayName: "Container App: more than 3 restarts in 5 min",
+      displayName: "Container App: a replica's restart count above 3",
+      // RestartCount is "Restart count of container app replicas", per replica (dimensions
+      // revisionName, podName), one value a minute
+      // (https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-app-containerapps-metrics).
+      // Maximum over a 5-minute window: the highest count any replica reported in any of those
+      // minutes. Microsoft does not say whether the count is since the replica started or per
+      // minute, so this is not "restarts within 5 minutes": a replica whose count is above 3
+      // keeps it firing while the replica lives.
       description:
-        "Replicas restarted more than 3 times in 5 minutes (crash loop or failing liveness probe).",
+        "The highest restart count any replica of the app reported in the last 5 minutes (RestartCount, Maximum) is above 3: a crash loop or a failing liveness probe.",
       severity: 2,
       alertClass: "ticket",
       source: `${file} RestartCount b12cad96-7ef2-4223-97f4-53b3dc64ecfa`,
@@ -110,6 +117,185 @@ export function containerAppAlerts(app: AppFacts): MetricAlert[] {
     });
   }
   return alerts;
+}
+
+/**
+ * AKS (`services/ContainerService/managedClusters/alerts.yaml`): every rule AMBA deploys enabled
+ * for a managed cluster, on the cluster's platform metrics
+ * (https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-containerservice-managedclusters-metrics),
+ * which need no Container insights or Prometheus. AMBA's metric, aggregation, operator, window,
+ * frequency, severity and threshold, except:
+ * - node CPU and memory working set in prod: 90 and 95 (AMBA 95 and 100; Microsoft's recommended
+ *   rules, https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-metric-alerts,
+ *   describe the memory rule as "greater than 95%" but set 100); prod tickets before the nodes
+ *   saturate, while the autoscaler can still add nodes for the HPA's next pods;
+ * - ready pods: AMBA alerts when the cluster-wide Average of `kube_pod_status_ready` is below 1,
+ *   that is whenever any pod of the cluster is briefly not ready (every rollout). Ours is the
+ *   Container Apps "no replica" rule for the app: the Total over 5 minutes of ready pods in the
+ *   app's namespace below 1, so no pod of either slot was ready for 5 minutes; it pages.
+ * Container restarts are not a platform metric (AMBA has no AKS restart rule): a crash-looping pod
+ * is not ready (the ready-pods rule) and its requests fail (the SLO and trigger alerts).
+ */
+export function aksAlerts(namespace: string): BaselineEntry[] {
+  const metricNamespace = "Microsoft.ContainerService/managedClusters";
+  const file = `${AMBA}ContainerService/managedClusters/alerts.yaml`;
+  const metric = (
+    key: string,
+    metricName: string,
+    guid: string,
+    rest: Omit<BaselineEntry, "key" | "metricName" | "metricNamespace" | "source">,
+    note = "",
+  ): BaselineEntry => ({
+    key,
+    metricName,
+    metricNamespace,
+    source: `${file} ${metricName} ${guid}${note}`,
+    ...rest,
+  });
+  const ticket = (severity: 2 | 3) => ({
+    severity,
+    alertClass: "ticket" as const,
+    evaluationFrequency: "PT1M",
+    windowSize: "PT5M",
+  });
+  return [
+    metric("aks-node-cpu", "node_cpu_usage_percentage", "1303e91d-bc80-4ec2-937e-1d179fc32b43", {
+      displayName: "AKS: node CPU high",
+      description:
+        "Average CPU of the cluster's nodes above the threshold (percent) for 5 minutes.",
+      ...ticket(3),
+      evaluationFrequency: "PT5M",
+      timeAggregation: "Average",
+      operator: "GreaterThan",
+      threshold: { dev: 95, staging: 95, prod: 90 },
+    }),
+    metric(
+      "aks-node-memory",
+      "node_memory_working_set_percentage",
+      "9ae2dfbf-d69b-4802-8497-8b7836bef5e9",
+      {
+        displayName: "AKS: node memory working set high",
+        description:
+          "Average memory working set of the cluster's nodes above the threshold (percent) for 5 minutes.",
+        ...ticket(3),
+        evaluationFrequency: "PT5M",
+        timeAggregation: "Average",
+        operator: "GreaterThan",
+        threshold: { dev: 100, staging: 100, prod: 95 },
+      },
+    ),
+    metric("aks-node-rss", "node_memory_rss_percentage", "e89e023e-117b-4db4-bfb2-853849e273f5", {
+      displayName: "AKS: node memory RSS above 90%",
+      description: "Average RSS memory of the cluster's nodes above 90% for 5 minutes.",
+      ...ticket(3),
+      timeAggregation: "Average",
+      operator: "GreaterThan",
+      threshold: same(90),
+    }),
+    metric("aks-node-disk", "node_disk_usage_percentage", "aa3c5697-5cca-4c16-a37e-94f1d580701e", {
+      displayName: "AKS: node disk above 80%",
+      description: "Average disk space used on the cluster's nodes above 80% for 5 minutes.",
+      ...ticket(2),
+      timeAggregation: "Average",
+      operator: "GreaterThan",
+      threshold: same(80),
+    }),
+    metric("aks-pods-failed", "kube_pod_status_phase", "e38e6e11-ac88-4014-98c8-8e64f70b832a", {
+      displayName: "AKS: pods in phase Failed",
+      description: "Pods of the cluster were in phase Failed (Average above 0 over 5 minutes).",
+      ...ticket(3),
+      timeAggregation: "Average",
+      operator: "GreaterThan",
+      threshold: same(0),
+      dimensions: [{ name: "phase", values: ["Failed"] }],
+    }),
+    metric(
+      "aks-no-ready-pods",
+      "kube_pod_status_ready",
+      "cebf00b7-7294-4cf7-bc50-108f999d0c67",
+      {
+        displayName: "AKS: no pod of the app ready",
+        description: `No pod in namespace ${namespace} was ready for 5 minutes (Total of ready pods below 1): the app serves nothing.`,
+        severity: 1,
+        alertClass: "page",
+        evaluationFrequency: "PT1M",
+        windowSize: "PT5M",
+        timeAggregation: "Total",
+        operator: "LessThan",
+        threshold: same(1),
+        dimensions: [{ name: "namespace", values: [namespace] }],
+      },
+      `; aggregation, threshold and namespace: the app's, not AMBA's cluster-wide Average < 1`,
+    ),
+    metric(
+      "aks-nodes-not-ready",
+      "kube_node_status_condition",
+      "ebbbbb92-5208-4d52-b407-6bea8e4473b9",
+      {
+        displayName: "AKS: nodes not ready",
+        description: "Nodes reported NotReady or Unknown in the last 5 minutes.",
+        ...ticket(3),
+        timeAggregation: "Total",
+        operator: "GreaterThan",
+        threshold: same(0),
+        dimensions: [{ name: "status2", values: ["NotReady", "Unknown"] }],
+      },
+    ),
+    metric(
+      "aks-unschedulable-pods",
+      "cluster_autoscaler_unschedulable_pods_count",
+      "301ca0e3-fc88-4285-be99-a2a587c412f5",
+      {
+        displayName: "AKS: unschedulable pods",
+        description:
+          "Pods could not be scheduled for 5 minutes: the node pools are at their maxCount or a pod asks for more than a node has.",
+        ...ticket(3),
+        timeAggregation: "Average",
+        operator: "GreaterThan",
+        threshold: same(0),
+      },
+    ),
+    metric(
+      "aks-autoscaler-unsafe",
+      "cluster_autoscaler_cluster_safe_to_autoscale",
+      "49fd8bac-d061-459d-8d80-a048c4c8ba56",
+      {
+        displayName: "AKS: cluster autoscaler stopped",
+        description:
+          "The cluster autoscaler considered the cluster unsafe to scale for 5 minutes: it adds and removes no nodes.",
+        ...ticket(3),
+        timeAggregation: "Average",
+        operator: "LessThan",
+        threshold: same(1),
+      },
+    ),
+    metric(
+      "aks-allocatable-cpu",
+      "kube_node_status_allocatable_cpu_cores",
+      "64a872f9-5ec6-4121-acad-edd12f4c3466",
+      {
+        displayName: "AKS: allocatable CPU below 2 cores",
+        description: "The cluster's allocatable CPU was below 2 cores for 5 minutes.",
+        ...ticket(3),
+        timeAggregation: "Average",
+        operator: "LessThan",
+        threshold: same(2),
+      },
+    ),
+    metric(
+      "aks-allocatable-memory",
+      "kube_node_status_allocatable_memory_bytes",
+      "14fa63fb-7da9-4d2e-9de9-203c4a3e0401",
+      {
+        displayName: "AKS: allocatable memory below 2 GiB",
+        description: "The cluster's allocatable memory was below 2 GiB for 5 minutes.",
+        ...ticket(3),
+        timeAggregation: "Average",
+        operator: "LessThan",
+        threshold: same(2 * GiB),
+      },
+    ),
+  ];
 }
 
 /**

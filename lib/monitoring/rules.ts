@@ -138,6 +138,12 @@ export interface MetricAlert extends AlertBase {
   readonly windowSize: string;
   /** @default true */
   readonly autoMitigate?: boolean;
+  /**
+   * Dimension filters: only the series whose dimension has one of the values
+   * (https://learn.microsoft.com/azure/templates/microsoft.insights/metricalerts, `MetricDimension`,
+   * operator `Include`). @default - none (the metric aggregated over all its series)
+   */
+  readonly dimensions?: readonly { readonly name: string; readonly values: readonly string[] }[];
 }
 
 /** An activity log alert on an administrative operation (`monitor.ActivityLogAlert`). */
@@ -148,6 +154,16 @@ export interface ActivityAlert extends AlertBase {
 }
 
 const oneOf = (value: string, allowed: readonly string[]) => allowed.includes(value);
+
+/**
+ * Tags the Monitoring component sets on every alert rule, so that policies and people can tell
+ * the kinds apart: `chatbot-alert-kind` is `slo`, `trigger` or `baseline`, `chatbot-alert` the
+ * rule's key (`slo-p95-latency`). Azure tag names cannot contain `/`
+ * (https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations).
+ */
+export const ALERT_KIND_TAG = "chatbot-alert-kind";
+export const ALERT_KEY_TAG = "chatbot-alert";
+export type AlertKind = "slo" | "trigger" | "baseline";
 
 /** Why a log alert would be refused by Azure (one line each); empty when it would not. */
 export function logAlertProblems(alert: LogAlert): string[] {
@@ -215,5 +231,8 @@ export function metricAlertProblems(alert: MetricAlert): string[] {
     problems.push(`${at}: operator ${alert.operator} is not one of ${METRIC_OPERATORS.join(", ")}`);
   if (!Number.isFinite(alert.threshold))
     problems.push(`${at}: threshold ${alert.threshold} is not a number`);
+  for (const dimension of alert.dimensions ?? [])
+    if (dimension.values.length === 0)
+      problems.push(`${at}: dimension ${dimension.name} has no value to include`);
   return problems;
 }

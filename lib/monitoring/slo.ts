@@ -17,15 +17,19 @@
  * window makes it reset quickly once the burn stops):
  * - fast burn: 14.4x over 1 h and over 5 min -> page;
  * - slow burn: 6x over 6 h and over 30 min (5% of the budget in 6 h) -> ticket.
+ * Both windows of a pair end `ingestionLagMinutes` ago, as the rollback triggers and the release
+ * read: the last minutes' requests are not all in the workspace yet (a 5-minute window ending now
+ * would hold about 2 minutes of data with the default 3-minute lag).
  * The workbook also pages on the 6x pair and tickets on 1x over 3 days; a log search alert reads
  * at most 2 days (P2D), so the slow pair is the ticket here and the dashboard shows the 30-day
  * budget left.
  */
 import { GateThresholds } from "../gates";
+import { Target } from "../environments";
 import {
   DEFAULT_PROBE_PATHS,
   probeNames,
-  REVISION_COLUMN,
+  requestGrouping,
   userRequestsFilter,
   WEIGHTED_FAILED,
   WEIGHTED_P95,
@@ -81,7 +85,12 @@ export interface SloInputs {
   /** The app's health and readiness paths (probes: not users' requests). */
   readonly healthPath: string;
   readonly readyPath: string;
+  /** Where the app runs: how requests are grouped per revision (`lib/telemetry.ts`). */
+  readonly target: Target;
 }
+
+/** The SLO rules the stack policy `chatbot-stack-slo-alerting` requires (by their key tag). */
+export const REQUIRED_SLO_ALERTS = ["slo-p95-latency", "slo-error-rate"] as const;
 
 /** Users' requests of the app, as the release gates select them. */
 function users(inputs: SloInputs): string {
@@ -147,21 +156,24 @@ export function sloAlerts(inputs: SloInputs): LogAlert[] {
     autoMitigate: false,
     muteActionsDuration: TICKET_MUTE,
   };
+  const lag = gates.ingestionLagMinutes;
   const burns = BURN_RATE_WINDOWS.map((w): LogAlert => {
     const page = w.alertClass === "page";
+    // Rows end `lag` ago (the long window's filter), so the short window starts short + lag ago.
+    const shortStart = `TimeGenerated > ago(${w.shortMinutes + lag}m)`;
     return {
       key: w.key,
       displayName: `SLO: availability error budget burning ${w.burnRate}x (${w.longMinutes / 60} h and ${w.shortMinutes} min)`,
-      description: `Users' requests fail ${w.burnRate} times faster than the ${AVAILABILITY_SLO_PERCENT}% availability objective allows, over the last ${w.longMinutes} min and the last ${w.shortMinutes} min.`,
+      description: `Users' requests fail ${w.burnRate} times faster than the ${AVAILABILITY_SLO_PERCENT}% availability objective allows, over ${w.longMinutes} min and over ${w.shortMinutes} min, both ending ${lag} min ago (ingestion lag).`,
       severity: page ? 1 : 3,
       alertClass: w.alertClass,
       source: "shared/seeds 002 availability 99.9%; Google SRE workbook multiwindow burn rates",
       query: [
         users(inputs),
-        between(w.longMinutes, 0),
+        between(w.longMinutes, lag),
         `| summarize requests = ${WEIGHTED_REQUESTS}, failed = ${WEIGHTED_FAILED},`,
-        `    shortRequests = sumif(ItemCount, TimeGenerated > ago(${w.shortMinutes}m)),`,
-        `    shortFailed = sumif(ItemCount, Success == false and TimeGenerated > ago(${w.shortMinutes}m))`,
+        `    shortRequests = sumif(ItemCount, ${shortStart}),`,
+        `    shortFailed = sumif(ItemCount, Success == false and ${shortStart})`,
         `| where requests >= ${gates.minRequests} and shortRequests > 0`,
         `| extend longBurn = (100.0 * failed / requests) / ${fmt(budget)}, shortBurn = (100.0 * shortFailed / shortRequests) / ${fmt(budget)}`,
         "| extend burnRate = min_of(longBurn, shortBurn)",
@@ -171,7 +183,7 @@ export function sloAlerts(inputs: SloInputs): LogAlert[] {
       operator: "GreaterThan",
       threshold: w.burnRate,
       evaluationFrequency: w.evaluationFrequency,
-      windowSize: logWindowCovering(w.longMinutes, w.evaluationFrequency),
+      windowSize: logWindowCovering(w.longMinutes + lag, w.evaluationFrequency),
       autoMitigate: page,
       muteActionsDuration: page ? undefined : TICKET_MUTE,
     };
@@ -180,21 +192,25 @@ export function sloAlerts(inputs: SloInputs): LogAlert[] {
 }
 
 /**
- * The rollback triggers, per revision (one alert per revision that trips): the release's
- * thresholds and windows, read `ingestionLagMinutes` late as the release reads them, over windows
- * with at least `minRequests` users' requests (fewer never trigger, as in `triggerReason`).
+ * The rollback triggers, per revision on Container Apps and per slot on AKS (one alert per
+ * revision or slot that trips, see `requestGrouping`): the release's thresholds and windows, read
+ * `ingestionLagMinutes` late as the release reads them, over windows with at least `minRequests`
+ * users' requests (fewer never trigger, as in `triggerReason`).
  */
 export function triggerAlerts(inputs: SloInputs): LogAlert[] {
   const { gates } = inputs;
   const lag = gates.ingestionLagMinutes;
-  const perRevision = REVISION_COLUMN;
+  const grouping = requestGrouping(inputs.target);
+  const perRevision = grouping.extend;
+  const by = grouping.column;
+  const whose = by === "Slot" ? "A slot's" : "A revision's";
   const common = {
     severity: 1 as const,
     alertClass: "page" as const,
     timeAggregation: "Maximum" as const,
     operator: "GreaterThan" as const,
     evaluationFrequency: TRIGGER_FREQUENCY,
-    dimensions: ["Revision"],
+    dimensions: [by],
     autoMitigate: true,
   };
   const errorWindow = gates.rollbackErrorRateWindowMinutes;
@@ -206,13 +222,13 @@ export function triggerAlerts(inputs: SloInputs): LogAlert[] {
       ...common,
       key: "trigger-error-rate",
       displayName: `Rollback trigger: error rate above ${gates.rollbackErrorRatePercent}% for ${errorWindow} min`,
-      description: `A revision's users' requests failed above ${gates.rollbackErrorRatePercent}% over ${errorWindow} min (${gates.minRequests}+ requests): the release rolls back on this; roll back by hand outside a release.`,
+      description: `${whose} users' requests failed above ${gates.rollbackErrorRatePercent}% over ${errorWindow} min (${gates.minRequests}+ requests): the release rolls back on this; roll back by hand outside a release.`,
       source: "shared/seeds 002 rollback trigger = lib/gates.ts rollbackErrorRate*",
       query: [
         users(inputs),
         between(errorWindow, lag),
         perRevision,
-        `| summarize requests = ${WEIGHTED_REQUESTS}, failed = ${WEIGHTED_FAILED} by Revision`,
+        `| summarize requests = ${WEIGHTED_REQUESTS}, failed = ${WEIGHTED_FAILED} by ${by}`,
         `| where requests >= ${gates.minRequests}`,
         "| extend errorRatePercent = 100.0 * failed / requests",
       ].join("\n"),
@@ -224,13 +240,13 @@ export function triggerAlerts(inputs: SloInputs): LogAlert[] {
       ...common,
       key: "trigger-p95-latency",
       displayName: `Rollback trigger: p95 latency above ${gates.rollbackP95Ms} ms for ${p95Window} min`,
-      description: `A revision's p95 latency was above ${gates.rollbackP95Ms} ms over ${p95Window} min (${gates.minRequests}+ requests): the release rolls back on this; roll back by hand outside a release.`,
+      description: `${whose} p95 latency was above ${gates.rollbackP95Ms} ms over ${p95Window} min (${gates.minRequests}+ requests): the release rolls back on this; roll back by hand outside a release.`,
       source: "shared/seeds 002 rollback trigger = lib/gates.ts rollbackP95*",
       query: [
         users(inputs),
         between(p95Window, lag),
         perRevision,
-        `| summarize requests = ${WEIGHTED_REQUESTS}, p95 = ${WEIGHTED_P95} by Revision`,
+        `| summarize requests = ${WEIGHTED_REQUESTS}, p95 = ${WEIGHTED_P95} by ${by}`,
         `| where requests >= ${gates.minRequests}`,
       ].join("\n"),
       metricMeasureColumn: "p95",
@@ -241,7 +257,7 @@ export function triggerAlerts(inputs: SloInputs): LogAlert[] {
       ...common,
       key: "trigger-health-checks",
       displayName: `Rollback trigger: more than ${gates.maxConsecutiveHealthFailures} health checks in a row failed`,
-      description: `The last ${healthChecks} health checks a replica answered (${inputs.healthPath}) all failed. A replica that does not answer at all records no request: the restart and replica alerts catch that.`,
+      description: `The last ${healthChecks} health checks a ${by === "Slot" ? "pod" : "replica"} answered (${inputs.healthPath}) all failed. A ${by === "Slot" ? "pod" : "replica"} that does not answer at all records no request: the ${by === "Slot" ? "ready-pod and failed-pod" : "restart and replica"} alerts catch that.`,
       source: "shared/seeds 002 rollback trigger = lib/gates.ts maxConsecutiveHealthFailures",
       query: [
         "AppRequests",
@@ -249,9 +265,9 @@ export function triggerAlerts(inputs: SloInputs): LogAlert[] {
         `| where Name == "GET ${inputs.healthPath}"`,
         perRevision,
         `| partition hint.strategy=native by AppRoleInstance (top ${healthChecks} by TimeGenerated desc)`,
-        "| summarize checks = count(), failedInARow = countif(Success == false) by Revision, AppRoleInstance",
+        `| summarize checks = count(), failedInARow = countif(Success == false) by ${by}, AppRoleInstance`,
         "| extend consecutiveFailures = iff(checks == failedInARow, failedInARow, 0)",
-        "| summarize consecutiveFailures = max(consecutiveFailures) by Revision",
+        `| summarize consecutiveFailures = max(consecutiveFailures) by ${by}`,
       ].join("\n"),
       metricMeasureColumn: "consecutiveFailures",
       threshold: gates.maxConsecutiveHealthFailures,

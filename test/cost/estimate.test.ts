@@ -71,7 +71,7 @@ describe("cost estimate (policy/lib/cost)", () => {
     // then: app 2 revisions x 3 replicas x (2 x 0.000024 + 4 x 0.000003) x 2,628,000 s = 946.08
     // plus 262.8 M requests x 0.40 = 105.12; logs 10 GB x 30.4167 days x 2.30 = 699.58 plus
     // 590 GB beyond 31 days x 0.10; psql 2 x (0.356 x 730 + 128 x 0.115) + 128 x 0.20; Premium
-    // registry 1.667 x 30.4167; 200,000 Key Vault operations; one 5-minute log alert
+    // registry 1.667 x 30.4167; 200,000 Key Vault operations; two 5-minute log alerts
     assert.deepStrictEqual(
       estimate.items.map((item) => [item.name, item.monthlyUsd]),
       [
@@ -80,6 +80,7 @@ describe("cost estimate (policy/lib/cost)", () => {
         ["psql", 574.8],
         ["acr", 50.7],
         ["slo-latency", 1.5],
+        ["slo-errors", 1.5],
         ["kv", 0.6],
         ["rg", 0],
         ["env", 0],
@@ -95,7 +96,7 @@ describe("cost estimate (policy/lib/cost)", () => {
         ["budget", 0],
       ],
     );
-    assert.strictEqual(estimate.monthlyUsd, 2437.38);
+    assert.strictEqual(estimate.monthlyUsd, 2438.88);
     assert.strictEqual(estimate.environment, "prod");
     assert.strictEqual(estimate.priceTableDate, PRICE_TABLE_DATE);
     assert.strictEqual(
@@ -139,6 +140,20 @@ describe("cost estimate (policy/lib/cost)", () => {
         scopes: ["a", "b"],
         criteria: { allOf: [{}, {}] },
       }),
+      // 2 x 3 included dimension values: 6 time series on one resource
+      resource("azure-native:monitor:MetricAlert", "nodes", {
+        scopes: ["aks"],
+        criteria: {
+          allOf: [
+            {
+              dimensions: [
+                { name: "status2", operator: "Include", values: ["NotReady", "Unknown"] },
+                { name: "node", operator: "Include", values: ["a", "b", "c"] },
+              ],
+            },
+          ],
+        },
+      }),
     ];
     // Basic: 0.167 x 30.4167 + (60 - 10) GB x 30.4167 x 0.003 (prod's 60 GB of images)
     assert.deepStrictEqual(summary(items), [
@@ -146,6 +161,7 @@ describe("cost estimate (policy/lib/cost)", () => {
       ["PT1M", 3, true],
       ["PT5M", 1.5, true],
       ["PT10M", 1, true],
+      ["nodes", 0.6, true],
       ["PT15M", 0.5, true],
       ["PT1H", 0.5, true],
       ["cpu", 0.4, true],
@@ -168,6 +184,11 @@ describe("cost estimate (policy/lib/cost)", () => {
         agentPoolProfiles: [{ name: "gpu", vmSize: "Standard_NC6s_v3", count: 1 }],
       }),
       resource("azure-native:monitor:ScheduledQueryRule", "odd", { evaluationFrequency: "P1D" }),
+      resource("azure-native:monitor:MetricAlert", "every-pod", {
+        criteria: {
+          allOf: [{ dimensions: [{ name: "pod", operator: "Include", values: ["*"] }] }],
+        },
+      }),
       resource("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agc", {
         spec: { gatewayClassName: "azure-alb-external" },
       }),
@@ -187,6 +208,12 @@ describe("cost estimate (policy/lib/cost)", () => {
         ["dedicated", 0, false, "dedicated workload profiles (D4) are not in the price table"],
         ["aks", 0, false, "node pool gpu: VM size Standard_NC6s_v3 is not in the price table"],
         ["odd", 0, false, "evaluationFrequency P1D is not PT<n>M or PT<n>H"],
+        [
+          "every-pod",
+          0,
+          false,
+          "dimension pod includes every value (*): the number of time series is not known",
+        ],
         [
           "agc",
           0,

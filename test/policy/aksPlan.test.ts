@@ -98,7 +98,7 @@ describe("npm run plan --target aks (Kubernetes policies)", () => {
       [
         [
           "dev",
-          304.65,
+          305.85,
           [
             ["chatbot-cluster-aks", 226.43],
             ["chatbot-k8s-app-gateway", 3.65],
@@ -107,7 +107,7 @@ describe("npm run plan --target aks (Kubernetes policies)", () => {
         ],
         [
           "prod",
-          3019.58,
+          3020.78,
           [
             ["chatbot-cluster-aks", 1606],
             ["chatbot-k8s-app-gateway", 3.65],
@@ -116,7 +116,7 @@ describe("npm run plan --target aks (Kubernetes policies)", () => {
         ],
         [
           "staging",
-          879.04,
+          880.24,
           [
             ["chatbot-cluster-aks", 629.79],
             ["chatbot-k8s-app-gateway", 3.65],
@@ -156,19 +156,19 @@ describe("npm run plan --target aks (Kubernetes policies)", () => {
         [
           [
             "advisory",
-            "Estimated $304.65 per month (usage of dev, prices of 2026-11-29) exceeds the ceiling of $150.00; largest: chatbot-cluster-aks $226.43, chatbot-environment-logs $34.98, chatbot-postgres-server $16.09.",
+            "Estimated $305.85 per month (usage of dev, prices of 2026-11-29) exceeds the ceiling of $150.00; largest: chatbot-cluster-aks $226.43, chatbot-environment-logs $34.98, chatbot-postgres-server $16.09.",
           ],
         ],
         [
           [
             "mandatory",
-            "Estimated $3019.58 per month (usage of prod, prices of 2026-11-29) exceeds the ceiling of $3000.00; largest: chatbot-cluster-aks $1606.00, chatbot-environment-logs $758.58, chatbot-postgres-server $574.80.",
+            "Estimated $3020.78 per month (usage of prod, prices of 2026-11-29) exceeds the ceiling of $3000.00; largest: chatbot-cluster-aks $1606.00, chatbot-environment-logs $758.58, chatbot-postgres-server $574.80.",
           ],
         ],
         [
           [
             "advisory",
-            "Estimated $879.04 per month (usage of staging, prices of 2026-11-29) exceeds the ceiling of $600.00; largest: chatbot-cluster-aks $629.79, chatbot-postgres-server $137.30, chatbot-environment-logs $69.96.",
+            "Estimated $880.24 per month (usage of staging, prices of 2026-11-29) exceeds the ceiling of $600.00; largest: chatbot-cluster-aks $629.79, chatbot-postgres-server $137.30, chatbot-environment-logs $69.96.",
           ],
         ],
       ],

@@ -9,10 +9,19 @@ import {
 } from "../fixtures/policy/stack";
 import { UNKNOWN } from "../../scripts/lib/wire";
 import { environmentConfig, violationsOf } from "./support";
+import {
+  ALERT_KEY_TAG,
+  ALERT_KIND_TAG,
+  REQUIRED_SLO_ALERTS,
+} from "../../policy/policies/stackSloAlerting";
+import * as rules from "../../lib/monitoring/rules";
+import * as slo from "../../lib/monitoring/slo";
 
 const ROOT = urnOf("pulumi:pulumi:Stack", "chatbot-platform-prod");
 const SLO =
-  "The stack must have an enabled SLO alert (a log search alert rule) that notifies an action group with at least one receiver.\n";
+  "The stack must have enabled SLO alert rules for p95 latency and error rate (log search alert rules tagged chatbot-alert-kind: slo) that notify an action group with at least one receiver.\n";
+const NO_P95 =
+  "The stack has no enabled SLO alert rule slo-p95-latency (a ScheduledQueryRule tagged chatbot-alert-kind: slo, chatbot-alert: slo-p95-latency).";
 const DIAGNOSTICS =
   "Stateful resources must have a diagnostic setting that sends their logs to a Log Analytics workspace.\n";
 const BUDGET =
@@ -20,7 +29,7 @@ const BUDGET =
 const COST = "The stack's estimated monthly cost must stay under the configured ceiling.\n";
 /** The fixture's estimate with prod's usage (test/cost/estimate.test.ts derives each item). */
 const FIXTURE_COST =
-  "Estimated $2437.38 per month (usage of prod, prices of 2026-11-29) exceeds the ceiling of";
+  "Estimated $2438.88 per month (usage of prod, prices of 2026-11-29) exceeds the ceiling of";
 const FIXTURE_LARGEST = "largest: app $1051.20, logs $758.58, psql $574.80.";
 
 /** The violations as [policy, level, urn, message] rows. */
@@ -77,9 +86,40 @@ describe("Operations policies: alerting, diagnostics, budget, cost (through the 
         message: "The stack has no action group.",
       },
       {
-        title: "the rule is disabled",
+        title: "the p95 SLO rule is disabled",
         resources: () => withInputs("slo-latency", (inputs) => ({ ...inputs, enabled: false })),
-        message: "The stack has no enabled log search alert rule (ScheduledQueryRule).",
+        message: NO_P95,
+      },
+      {
+        // the App Insights daily-cap rule is a log search alert that notifies the group, but
+        // no SLO rule: alone it does not satisfy the policy
+        title: "the p95 rule is the daily-cap rule instead (tagged baseline)",
+        resources: () =>
+          withInputs("slo-latency", (inputs) => ({
+            ...inputs,
+            tags: {
+              ...(inputs.tags as Record<string, string>),
+              [ALERT_KIND_TAG]: "baseline",
+              [ALERT_KEY_TAG]: "appi-daily-cap",
+            },
+          })),
+        message: NO_P95,
+      },
+      {
+        title: "the p95 rule has no kind tag",
+        resources: () =>
+          withInputs("slo-latency", (inputs) => {
+            const tags = { ...(inputs.tags as Record<string, string>) };
+            delete tags[ALERT_KIND_TAG];
+            return { ...inputs, tags };
+          }),
+        message: NO_P95,
+      },
+      {
+        title: "the error-rate SLO rule is missing",
+        resources: () => compliantStack().filter((r) => r.name !== "slo-errors"),
+        message:
+          "The stack has no enabled SLO alert rule slo-error-rate (a ScheduledQueryRule tagged chatbot-alert-kind: slo, chatbot-alert: slo-error-rate).",
       },
       {
         title: "the rule notifies another action group",
@@ -92,7 +132,7 @@ describe("Operations policies: alerting, diagnostics, budget, cost (through the 
             return { ...r, inputs, outputs: inputs, dependencies: [], propertyDependencies: {} };
           }),
         message:
-          "No enabled log search alert rule notifies an action group with a receiver (ag-page).",
+          "The SLO alert rule slo-p95-latency (slo-latency) notifies no action group with a receiver (ag-page).",
       },
     ];
     for (const { title, resources, message } of failing) {
@@ -103,9 +143,16 @@ describe("Operations policies: alerting, diagnostics, budget, cost (through the 
       });
     }
 
+    it("reads the tags the Monitoring component sets and requires keys it registers", () => {
+      assert.deepStrictEqual(
+        [ALERT_KIND_TAG, ALERT_KEY_TAG, REQUIRED_SLO_ALERTS],
+        [rules.ALERT_KIND_TAG, rules.ALERT_KEY_TAG, slo.REQUIRED_SLO_ALERTS],
+      );
+    });
+
     it("is mandatory in staging and advisory in dev", async () => {
       const resources = compliantStack().filter((r) => r.name !== "slo-latency");
-      const message = SLO + "The stack has no enabled log search alert rule (ScheduledQueryRule).";
+      const message = SLO + NO_P95;
       assert.deepStrictEqual(
         [await rows(resources, "staging"), await rows(resources, "dev")],
         [
@@ -238,7 +285,7 @@ describe("Operations policies: alerting, diagnostics, budget, cost (through the 
           "mandatory",
           ROOT,
           COST +
-            "Estimated $3068.10 per month (usage of prod, prices of 2026-11-29) exceeds the ceiling of $3000.00; largest: app $1681.92, logs $758.58, psql $574.80.",
+            "Estimated $3069.60 per month (usage of prod, prices of 2026-11-29) exceeds the ceiling of $3000.00; largest: app $1681.92, logs $758.58, psql $574.80.",
         ],
       ]);
     });

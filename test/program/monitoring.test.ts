@@ -15,6 +15,9 @@ import {
   metricAlertProblems,
   minutesOf,
 } from "../../lib/monitoring/rules";
+import { aksAlerts, inEnvironment } from "../../lib/monitoring/baseline";
+import { POD_SUFFIX, requestGrouping } from "../../lib/telemetry";
+import { podNamePattern } from "../../release/aks";
 import { gateQuery } from "../../release/gates";
 import { probeNames } from "../../release/ports";
 import { SimulatedResource, SimulationResult, simulateStack } from "../../simulator/simulate";
@@ -107,8 +110,10 @@ describe("monitoring: what each stack registers", () => {
     assert.deepStrictEqual(summary(results.prod, SQR), [
       "appi-daily-cap: rows Count GreaterThan 0 over PT15M every PT15M sev2",
       "appi-throttling: billedItems Maximum GreaterThan 32000 over P1D every PT1H sev2",
-      "slo-burn-fast: burnRate Maximum GreaterThan 14.4 over PT1H every PT5M sev1",
-      "slo-burn-slow: burnRate Maximum GreaterThan 6 over PT6H every PT15M sev3",
+      // 1 h and 6 h read 3 minutes late (ingestionLagMinutes): the shortest windows that cover 63
+      // and 363 minutes
+      "slo-burn-fast: burnRate Maximum GreaterThan 14.4 over PT2H every PT5M sev1",
+      "slo-burn-slow: burnRate Maximum GreaterThan 6 over P1D every PT15M sev3",
       "slo-error-rate: errorRatePercent Maximum GreaterThanOrEqual 1 over PT15M every PT5M sev2",
       "slo-p95-latency: p95 Maximum GreaterThanOrEqual 500 over PT15M every PT5M sev2",
       "trigger-error-rate: errorRatePercent Maximum GreaterThan 5 over PT5M every PT1M sev1",
@@ -142,10 +147,12 @@ describe("monitoring: what each stack registers", () => {
       [
         "AppRequests",
         '| where isempty(OperationSyntheticSource) and Name !in ("GET /health", "GET /ready")',
-        "| where TimeGenerated > ago(60m)",
+        // both windows end 3 minutes ago (ingestionLagMinutes), as the trigger alerts read:
+        // 60 minutes and 5 minutes of complete data
+        "| where TimeGenerated between (ago(63m) .. ago(3m))",
         "| summarize requests = sum(ItemCount), failed = sumif(ItemCount, Success == false),",
-        "    shortRequests = sumif(ItemCount, TimeGenerated > ago(5m)),",
-        "    shortFailed = sumif(ItemCount, Success == false and TimeGenerated > ago(5m))",
+        "    shortRequests = sumif(ItemCount, TimeGenerated > ago(8m)),",
+        "    shortFailed = sumif(ItemCount, Success == false and TimeGenerated > ago(8m))",
         "| where requests >= 50 and shortRequests > 0",
         "| extend longBurn = (100.0 * failed / requests) / 0.1, shortBurn = (100.0 * shortFailed / shortRequests) / 0.1",
         "| extend burnRate = min_of(longBurn, shortBurn)",
@@ -153,7 +160,7 @@ describe("monitoring: what each stack registers", () => {
     );
     assert.match(
       String(criterion(byKey(results.prod, SQR, "slo-burn-slow")).query),
-      /\| where TimeGenerated > ago\(360m\)\n[\s\S]*ago\(30m\)\),\n/,
+      /\| where TimeGenerated between \(ago\(363m\) \.\. ago\(3m\)\)\n[\s\S]*TimeGenerated > ago\(33m\)\),\n/,
     );
     assert.deepStrictEqual(criterion(byKey(results.prod, SQR, "trigger-p95-latency")).dimensions, [
       { name: "Revision", operator: "Include", values: ["*"] },
@@ -212,6 +219,11 @@ describe("monitoring: what each stack registers", () => {
       assert.strictEqual((rule.inputs.scopes as string[]).length, 1, rule.name);
       assert.strictEqual(rule.inputs.location, "global");
     }
+    // the restart rule says what it measures: the Maximum of a per-replica count over 5 minutes
+    assert.strictEqual(
+      byKey(results.prod, METRIC, "ca-restarts-chatbot-api-prod").inputs.description,
+      "Container App: a replica's restart count above 3. The highest restart count any replica of the app reported in the last 5 minutes (RestartCount, Maximum) is above 3: a crash loop or a failing liveness probe. Source: Azure/azure-monitor-baseline-alerts services/App/containerApps/alerts.yaml RestartCount b12cad96-7ef2-4223-97f4-53b3dc64ecfa.",
+    );
     // the transaction-ID threshold can fire: below the 2^31 IDs PostgreSQL can have in use
     assert.ok(
       Number(criterion(byKey(results.prod, METRIC, "pg-txid-wraparound")).threshold) < 2 ** 31,
@@ -430,6 +442,208 @@ describe("monitoring: what each stack registers", () => {
   });
 });
 
+/** One evaluation of prod with `target: aks`, shared by the AKS and conformance blocks. */
+let aksRun: Promise<SimulationResult> | undefined;
+const prodOnAks = () => (aksRun ??= runStack("prod", { target: "aks" }));
+
+const CLUSTER_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-chatbot-prod/providers/Microsoft.ContainerService/managedClusters/aks-chatbot-prod";
+
+describe("monitoring: target aks", () => {
+  let aks: SimulationResult;
+  before(async () => {
+    aks = await prodOnAks();
+  });
+
+  it("registers the AMBA AKS baseline on the cluster, and no Container App rule", () => {
+    assert.deepStrictEqual(
+      summary(aks, METRIC).filter((line) => line.startsWith("aks-") || line.startsWith("ca-")),
+      [
+        "aks-allocatable-cpu: kube_node_status_allocatable_cpu_cores Average LessThan 2 over PT5M every PT1M sev3",
+        "aks-allocatable-memory: kube_node_status_allocatable_memory_bytes Average LessThan 2147483648 over PT5M every PT1M sev3",
+        "aks-autoscaler-unsafe: cluster_autoscaler_cluster_safe_to_autoscale Average LessThan 1 over PT5M every PT1M sev3",
+        "aks-no-ready-pods: kube_pod_status_ready Total LessThan 1 over PT5M every PT1M sev1",
+        "aks-node-cpu: node_cpu_usage_percentage Average GreaterThan 90 over PT5M every PT5M sev3",
+        "aks-node-disk: node_disk_usage_percentage Average GreaterThan 80 over PT5M every PT1M sev2",
+        "aks-node-memory: node_memory_working_set_percentage Average GreaterThan 95 over PT5M every PT5M sev3",
+        "aks-node-rss: node_memory_rss_percentage Average GreaterThan 90 over PT5M every PT1M sev3",
+        "aks-nodes-not-ready: kube_node_status_condition Total GreaterThan 0 over PT5M every PT1M sev3",
+        "aks-pods-failed: kube_pod_status_phase Average GreaterThan 0 over PT5M every PT1M sev3",
+        "aks-unschedulable-pods: cluster_autoscaler_unschedulable_pods_count Average GreaterThan 0 over PT5M every PT1M sev3",
+      ],
+    );
+    const aksRules = ofType(aks, METRIC).filter((r) => r.name.includes("-aks-"));
+    for (const rule of aksRules) {
+      assert.deepStrictEqual(rule.inputs.scopes, [CLUSTER_ID], rule.name);
+      assert.strictEqual(
+        criterion(rule).metricNamespace,
+        "Microsoft.ContainerService/managedClusters",
+      );
+    }
+    const dimensions = (key: string) => criterion(byKey(aks, METRIC, key)).dimensions;
+    assert.deepStrictEqual(dimensions("aks-pods-failed"), [
+      { name: "phase", operator: "Include", values: ["Failed"] },
+    ]);
+    assert.deepStrictEqual(dimensions("aks-nodes-not-ready"), [
+      { name: "status2", operator: "Include", values: ["NotReady", "Unknown"] },
+    ]);
+    assert.deepStrictEqual(dimensions("aks-no-ready-pods"), [
+      { name: "namespace", operator: "Include", values: ["chatbot"] },
+    ]);
+    assert.strictEqual(dimensions("aks-node-cpu"), undefined);
+    assert.strictEqual(
+      byKey(aks, METRIC, "aks-node-cpu").inputs.ruleName,
+      "alert-chatbot-prod-aks-node-cpu",
+    );
+    // the no-ready-pods rule pages as the Container Apps no-replica rule does
+    const groups = Object.fromEntries(
+      ofType(aks, GROUP).map((g) => [String(g.inputs.actionGroupName), g.id]),
+    );
+    assert.deepStrictEqual(byKey(aks, METRIC, "aks-no-ready-pods").inputs.actions, [
+      { actionGroupId: groups["ag-chatbot-prod-page"] },
+    ]);
+  });
+
+  it("takes AMBA's thresholds in dev and staging, and prod's own for node CPU and memory", () => {
+    const table = aksAlerts("chatbot");
+    const at = (environment: "dev" | "staging" | "prod") =>
+      Object.fromEntries(
+        table.map((entry) => [entry.key, inEnvironment(entry, environment).threshold]),
+      );
+    assert.deepStrictEqual(at("dev"), at("staging"));
+    assert.deepStrictEqual(
+      [at("dev")["aks-node-cpu"], at("dev")["aks-node-memory"], at("prod")["aks-node-cpu"]],
+      [95, 100, 90],
+    );
+    // every entry names its AMBA file and rule guid
+    for (const entry of table) {
+      assert.match(
+        entry.source,
+        new RegExp(
+          `^Azure/azure-monitor-baseline-alerts services/ContainerService/managedClusters/alerts\\.yaml ${entry.metricName} [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`,
+        ),
+        entry.key,
+      );
+    }
+  });
+
+  it("groups the trigger alerts by slot: the slot's Deployment, from the pod name", () => {
+    assert.strictEqual(
+      criterion(byKey(aks, SQR, "trigger-error-rate")).query,
+      [
+        "AppRequests",
+        '| where isempty(OperationSyntheticSource) and Name !in ("GET /health", "GET /ready")',
+        "| where TimeGenerated between (ago(5m) .. ago(3m))",
+        '| extend Slot = extract("^(chatbot-api-(?:blue|green))-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$", 1, AppRoleInstance)',
+        "| summarize requests = sum(ItemCount), failed = sumif(ItemCount, Success == false) by Slot",
+        "| where requests >= 50",
+        "| extend errorRatePercent = 100.0 * failed / requests",
+      ].join("\n"),
+    );
+    for (const key of ["trigger-error-rate", "trigger-p95-latency", "trigger-health-checks"]) {
+      assert.deepStrictEqual(criterion(byKey(aks, SQR, key)).dimensions, [
+        { name: "Slot", operator: "Include", values: ["*"] },
+      ]);
+    }
+    assert.match(
+      String(criterion(byKey(aks, SQR, "trigger-health-checks")).query),
+      /by Slot, AppRoleInstance\n[\s\S]*\| summarize consecutiveFailures = max\(consecutiveFailures\) by Slot$/,
+    );
+    // a pod of a slot (pod-template-hash and suffix from Kubernetes' alphabet) lands in its slot;
+    // the Container Apps column would drop it (its hash is not hex)
+    const pod = "chatbot-api-green-7fk9d4c8bw-x2k4p";
+    const slotOf = (extend: string) => {
+      const regex = /extract\("(.+)", 1, AppRoleInstance\)$/.exec(extend)?.[1] ?? "";
+      return new RegExp(regex).exec(pod)?.[1];
+    };
+    assert.strictEqual(slotOf(requestGrouping("aks").extend), "chatbot-api-green");
+    assert.strictEqual(slotOf(requestGrouping("containerApps").extend), undefined);
+    // the same pods the release gates count for the slot on AKS
+    assert.strictEqual(podNamePattern("green"), `^chatbot-api-green${POD_SUFFIX}`);
+    assert.ok(new RegExp(podNamePattern("green")).test(pod));
+  });
+
+  it("tags every rule with its kind and key", () => {
+    const tags = (type: string, key: string) => byKey(aks, type, key).inputs.tags;
+    assert.deepStrictEqual(tags(SQR, "slo-p95-latency"), {
+      environment: "prod",
+      service: "chatbot-api",
+      owner: "platform-team",
+      "chatbot-alert-kind": "slo",
+      "chatbot-alert": "slo-p95-latency",
+    });
+    const kinds = (type: string) =>
+      ofType(aks, type).map((r) => {
+        const t = r.inputs.tags as Record<string, string>;
+        return `${t["chatbot-alert"]}=${t["chatbot-alert-kind"]}`;
+      });
+    assert.deepStrictEqual(kinds(SQR).sort(), [
+      "appi-daily-cap=baseline",
+      "appi-throttling=baseline",
+      "slo-burn-fast=slo",
+      "slo-burn-slow=slo",
+      "slo-error-rate=slo",
+      "slo-p95-latency=slo",
+      "trigger-error-rate=trigger",
+      "trigger-health-checks=trigger",
+      "trigger-p95-latency=trigger",
+    ]);
+    assert.ok(kinds(METRIC).every((line) => line.endsWith("=baseline")));
+    assert.deepStrictEqual(kinds("azure-native:monitor:ActivityLogAlert"), ["kv-deleted=baseline"]);
+  });
+
+  it("shows traffic per slot and the slots' pod templates on the dashboard, not Container Apps sources", () => {
+    const workbook = byKey(aks, "azure-native:applicationinsights:Workbook", "dashboard");
+    const text = String(workbook.inputs.serializedData);
+    const data = JSON.parse(text) as {
+      items: {
+        name: string;
+        content: { query?: string; title?: string; json?: string; queryType?: number };
+      }[];
+    };
+    assert.deepStrictEqual(
+      data.items.map((i) => i.name),
+      ["title", "slo", "error-budget", "traffic-per-slot-now", "traffic-per-slot", "pod-templates"],
+    );
+    assert.doesNotMatch(text, /containerapps|ContainerAppSystemLogs_CL/i);
+    // every item reads the workspace (queryType 0), none Azure Resource Graph (1)
+    assert.ok(data.items.every((i) => [undefined, 0].includes(i.content.queryType)));
+    assert.match(
+      String(data.items[0].content.json),
+      /^## chatbot-api-prod on AKS \(cluster aks-chatbot-prod\)\n/,
+    );
+    assert.strictEqual(
+      data.items[3].content.query,
+      [
+        "let bySlot = AppRequests",
+        '    | where isempty(OperationSyntheticSource) and Name !in ("GET /health", "GET /ready")',
+        "    | where TimeGenerated > ago(15m)",
+        '    | extend Slot = extract("^(chatbot-api-(?:blue|green))-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$", 1, AppRoleInstance)',
+        "    | summarize requests = sum(ItemCount) by Slot;",
+        "let total = toscalar(bySlot | summarize sum(requests));",
+        "bySlot",
+        "| extend sharePercent = round(100.0 * requests / total, 1)",
+        "| order by Slot asc",
+      ].join("\n"),
+    );
+    assert.match(
+      String(data.items[3].content.title),
+      /the HTTPRoute's weights are not in Azure Resource Graph/,
+    );
+    assert.strictEqual(
+      data.items[5].content.query,
+      [
+        "AppRequests",
+        "| where TimeGenerated > ago(30d)",
+        '| extend ReplicaSet = extract("^(chatbot-api-(?:blue|green)-[bcdfghjklmnpqrstvwxz2456789]{1,10})-[bcdfghjklmnpqrstvwxz2456789]{5}$", 1, AppRoleInstance)',
+        "| where isnotempty(ReplicaSet)",
+        "| summarize firstRequest = min(TimeGenerated), lastRequest = max(TimeGenerated), requests = sum(ItemCount) by ReplicaSet",
+        "| top 30 by firstRequest desc",
+      ].join("\n"),
+    );
+  });
+});
+
 describe("monitoring: the default budget", () => {
   it("equals each environment's cost ceiling in its committed policy config", () => {
     for (const environment of ["dev", "staging", "prod"] as const) {
@@ -453,17 +667,93 @@ describe("monitoring: conformance with the provider's types and enums", () => {
   const values = (enums: Record<string, Record<string, string>>, name: string) =>
     Object.values(enums[name]);
 
-  /** Top-level keys declared by `export interface <Name>Args` in the module's .d.ts. */
-  function declaredArgs(module: string, file: string, name: string): string[] {
-    const text = fs.readFileSync(
-      path.join(ROOT, "node_modules/@pulumi/azure-native", module, `${file}.d.ts`),
-      "utf8",
-    );
-    const body = text.slice(text.indexOf(`export interface ${name}Args {`));
-    return [...body.slice(0, body.indexOf("\n}")).matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]);
+  const PROVIDER = path.join(ROOT, "node_modules/@pulumi/azure-native");
+
+  /**
+   * The members of an interface body (`name?: type;`, types may span lines): name -> type text.
+   * Doc comments are dropped; a `;` ends a member only outside brackets.
+   */
+  function members(body: string): Map<string, string> {
+    const text = body.replace(/\/\*\*[\s\S]*?\*\//g, "");
+    const found = new Map<string, string>();
+    let depth = 0;
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if ("{<([".includes(c)) depth++;
+      else if ("}>)]".includes(c) && text[i - 1] !== "=") depth--;
+      else if (c === ";" && depth === 0) {
+        const match = /^(\w+)\??:\s*([\s\S]*)$/.exec(text.slice(start, i).trim());
+        if (match !== null) found.set(match[1], match[2]);
+        start = i + 1;
+      }
+    }
+    return found;
   }
 
-  for (const [type, module, file, name] of [
+  /** `export interface <Name>Args` of a resource module. */
+  function resourceArgs(module: string, file: string, name: string): Map<string, string> {
+    const text = fs.readFileSync(path.join(PROVIDER, module, `${file}.d.ts`), "utf8");
+    const start = text.indexOf(`export interface ${name}Args {\n`);
+    assert.ok(start >= 0, `${module}/${file}.d.ts declares ${name}Args`);
+    const body = text.slice(text.indexOf("\n", start), text.indexOf("\n}", start));
+    return members(body);
+  }
+
+  /** Input types (`types/input.d.ts`), `<namespace>.<Interface>` -> members, read once. */
+  let inputTypes: Map<string, Map<string, string>> | undefined;
+  function inputType(ref: string): Map<string, string> | undefined {
+    if (inputTypes === undefined) {
+      inputTypes = new Map();
+      const text = fs.readFileSync(path.join(PROVIDER, "types/input.d.ts"), "utf8");
+      for (const ns of text.matchAll(/^export declare namespace (\w+) \{\n([\s\S]*?)^\}$/gm)) {
+        for (const iface of ns[2].matchAll(/^ {4}interface (\w+) \{\n([\s\S]*?)^ {4}\}$/gm)) {
+          inputTypes.set(`${ns[1]}.${iface[1]}`, members(iface[2]));
+        }
+      }
+    }
+    return inputTypes.get(ref);
+  }
+
+  /**
+   * Paths in `value` that the provider's type text `type` does not declare, walking nested
+   * input types (`inputs.<ns>.<Interface>`), arrays and `{[key: string]: ...}` maps. A union
+   * is satisfied by its best-fitting member; a value of a type without input interfaces (a
+   * string, `any`, a map of strings) is not walked.
+   */
+  function undeclared(value: unknown, type: string, at: string): string[] {
+    if (value === null || typeof value !== "object") return [];
+    if (Array.isArray(value)) return value.flatMap((v, i) => undeclared(v, type, `${at}[${i}]`));
+    const refs = [
+      ...new Set([...type.matchAll(/inputs\.(\w+)\.(\w+)/g)].map((m) => `${m[1]}.${m[2]}`)),
+    ];
+    if (refs.length === 0) return [];
+    const union = refs.map((ref) => `inputs.${ref}`).join(" | ");
+    if (/^pulumi\.Input<\{\s*\[key: string\]/.test(type)) {
+      return Object.entries(value).flatMap(([key, v]) => undeclared(v, union, `${at}.${key}`));
+    }
+    const fits = refs.map((ref) => {
+      const declared = inputType(ref);
+      assert.ok(declared, `types/input.d.ts declares ${ref}`);
+      return Object.entries(value).flatMap(([key, v]) => {
+        const memberType = declared.get(key);
+        return memberType === undefined
+          ? [`${at}.${key} (not in ${ref})`]
+          : undeclared(v, memberType, `${at}.${key}`);
+      });
+    });
+    return fits.reduce((best, problems) => (problems.length < best.length ? problems : best));
+  }
+
+  /** What a resource's inputs send that its `<Name>Args` does not declare, at any depth. */
+  function undeclaredInputs(inputs: Record<string, unknown>, args: Map<string, string>): string[] {
+    return Object.entries(inputs).flatMap(([key, value]) => {
+      const type = args.get(key);
+      return type === undefined ? [`${key} (not in Args)`] : undeclared(value, type, key);
+    });
+  }
+
+  const CONFORMANCE: [string, string, string, string][] = [
     [SQR, "monitor", "scheduledQueryRule", "ScheduledQueryRule"],
     [METRIC, "monitor", "metricAlert", "MetricAlert"],
     [GROUP, "monitor", "actionGroup", "ActionGroup"],
@@ -471,15 +761,85 @@ describe("monitoring: conformance with the provider's types and enums", () => {
     ["azure-native:logic:Workflow", "logic", "workflow", "Workflow"],
     ["azure-native:applicationinsights:Workbook", "applicationinsights", "workbook", "Workbook"],
     ["azure-native:consumption:Budget", "consumption", "budget", "Budget"],
-  ]) {
-    it(`sends only properties ${name} declares`, () => {
-      const declared = declaredArgs(module, file, name);
-      for (const resource of ofType(result, type)) {
-        const extra = Object.keys(resource.inputs).filter((key) => !declared.includes(key));
-        assert.deepStrictEqual(extra, [], `${resource.name} sends ${extra.join(", ")}`);
+    // the AKS target's Azure resources (issue 12)
+    [
+      "azure-native:containerservice:ManagedCluster",
+      "containerservice",
+      "managedCluster",
+      "ManagedCluster",
+    ],
+    [
+      "azure-native:managedidentity:FederatedIdentityCredential",
+      "managedidentity",
+      "federatedIdentityCredential",
+      "FederatedIdentityCredential",
+    ],
+    [
+      "azure-native:authorization:RoleAssignment",
+      "authorization",
+      "roleAssignment",
+      "RoleAssignment",
+    ],
+  ];
+  for (const [type, module, file, name] of CONFORMANCE) {
+    it(`sends only properties ${name} and its nested input types declare`, async () => {
+      const args = resourceArgs(module, file, name);
+      const resources = [...ofType(result, type), ...ofType(await prodOnAks(), type)];
+      assert.ok(resources.length > 0, `a run registers a ${type}`);
+      for (const resource of resources) {
+        assert.deepStrictEqual(undeclaredInputs(resource.inputs, args), [], resource.name);
       }
     });
   }
+
+  it("finds a misspelled key at any depth", async () => {
+    // given real inputs with one nested key misspelled each
+    const rule = structuredClone(byKey(result, SQR, "slo-p95-latency").inputs);
+    const periods = criterion({ inputs: rule } as unknown as SimulatedResource)
+      .failingPeriods as Record<string, unknown>;
+    periods.minFailingPeriodsToAlerts = periods.minFailingPeriodsToAlert;
+    delete periods.minFailingPeriodsToAlert;
+    const chat = structuredClone(byKey(result, GROUP, "ag-chat").inputs);
+    const receiver = (chat.logicAppReceivers as Record<string, unknown>[])[0];
+    receiver.callbackURL = receiver.callbackUrl;
+    delete receiver.callbackUrl;
+    const budget = structuredClone(
+      byKey(result, "azure-native:consumption:Budget", "budget").inputs,
+    );
+    (budget.notifications as Record<string, Record<string, unknown>>).actual80.contactEmail = [];
+    const metric = structuredClone(byKey(await prodOnAks(), METRIC, "aks-pods-failed").inputs);
+    (criterion({ inputs: metric } as unknown as SimulatedResource).dimensions as object[])[0] = {
+      name: "phase",
+      operator: "Include",
+      value: ["Failed"],
+    };
+    const cluster = structuredClone(
+      ofType(await prodOnAks(), "azure-native:containerservice:ManagedCluster")[0].inputs,
+    );
+    (cluster.oidcIssuerProfile as Record<string, unknown>).enable = true;
+    // then each is reported with its path and the input type that lacks it
+    assert.deepStrictEqual(
+      [
+        undeclaredInputs(rule, resourceArgs("monitor", "scheduledQueryRule", "ScheduledQueryRule")),
+        undeclaredInputs(chat, resourceArgs("monitor", "actionGroup", "ActionGroup")),
+        undeclaredInputs(budget, resourceArgs("consumption", "budget", "Budget")),
+        undeclaredInputs(metric, resourceArgs("monitor", "metricAlert", "MetricAlert")),
+        undeclaredInputs(
+          cluster,
+          resourceArgs("containerservice", "managedCluster", "ManagedCluster"),
+        ),
+      ],
+      [
+        [
+          "criteria.allOf[0].failingPeriods.minFailingPeriodsToAlerts (not in monitor.ConditionFailingPeriodsArgs)",
+        ],
+        ["logicAppReceivers[0].callbackURL (not in monitor.LogicAppReceiverArgs)"],
+        ["notifications.actual80.contactEmail (not in consumption.NotificationArgs)"],
+        ["criteria.allOf[0].dimensions[0].value (not in monitor.MetricDimensionArgs)"],
+        ["oidcIssuerProfile.enable (not in containerservice.ManagedClusterOIDCIssuerProfileArgs)"],
+      ],
+    );
+  });
 
   it("sends the log alert operators as the API's strings, not the `ConditionOperator` enum's", () => {
     const operators = new Set(ofType(result, SQR).map((rule) => criterion(rule).operator));
@@ -651,6 +1011,7 @@ describe("monitoring: refusals before any resource", () => {
       error?.message,
       [
         "Monitoring mon:",
+        "exactly one of `containerApp` (target containerApps) and `cluster` (target aks) must be given",
         "`monthlyBudget` must be a positive amount; received 0",
         '`budgetStartDate` must be the first day of a month (YYYY-MM-01); received "2026-12-15"',
         "no receiver for page and ticket alerts: the staging routing sends them to chat and chat; set `alerts.emails` (the fallback) or the channels' receivers",

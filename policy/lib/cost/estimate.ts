@@ -311,12 +311,33 @@ function metricAlert(props: Record<string, unknown>): Priced {
   if (at(props, "enabled") === false) {
     return free("no charge (disabled)");
   }
-  const criteria = Math.max(1, arrayAt(props, "criteria.allOf").length);
+  const allOf = arrayAt(props, "criteria.allOf");
+  const criteria = Math.max(1, allOf.length);
   const scopes = Math.max(1, arrayAt(props, "scopes").length);
-  const series = criteria * scopes;
+  // A criterion with dimension filters monitors one time series per combination of the values it
+  // includes (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-metric-multiple-time-series-single-rule);
+  // `*` includes every value, a number the program cannot know.
+  const dimensions = allOf.map((criterion) => arrayAt(criterion, "dimensions"));
+  const wildcard = dimensions.flat().find((d) => arrayAt(d, "values").includes("*"));
+  if (wildcard !== undefined) {
+    return unpriced(
+      `dimension ${String(at(wildcard, "name"))} includes every value (*): the number of time series is not known`,
+    );
+  }
+  const combinations = dimensions.map((list) =>
+    list.reduce<number>((n, d) => n * Math.max(1, arrayAt(d, "values").length), 1),
+  );
+  const perScope = Math.max(
+    criteria,
+    combinations.reduce((n, c) => n + c, 0),
+  );
+  const series = perScope * scopes;
+  const split = dimensions.some((list) => list.length > 0);
   return {
     monthlyUsd: CENTS(series * PRICES.metricAlertTimeSeries.usd),
-    basis: `${series} time series (${criteria} criteria x ${scopes} scopes, no dimension splits)`,
+    basis: split
+      ? `${series} time series (${criteria} criteria, ${perScope} dimension value combinations x ${scopes} scopes)`
+      : `${series} time series (${criteria} criteria x ${scopes} scopes, no dimension splits)`,
     prices: ["metricAlertTimeSeries"],
     priced: true,
   };
