@@ -48,7 +48,7 @@ import {
   ReleaseState,
   Slot,
 } from "../release/state";
-import { JsonObject } from "./model/json";
+import { clone, isObject, Json, JsonObject } from "./model/json";
 import { KubeModel, Plural, pluralOf } from "./model/kube";
 import { UpRefused, upMutex } from "./workspace";
 
@@ -270,7 +270,7 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
       for (const resource of selected) {
         const object = clusterObject(resource);
         if (object !== undefined) {
-          this.cluster.apply(manifestOf(resource));
+          this.cluster.apply(this.withIgnoredFromLive(resource, object));
         }
         this.state.set(resource.urn, {
           urn: resource.urn,
@@ -300,6 +300,34 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
         ]),
       );
     });
+  }
+
+  /**
+   * The manifest the provider applies: a top-level `spec.<field>` path in the resource's
+   * `ignoreChanges` keeps the live object's value when the object exists (with server-side apply the
+   * provider sends the live value of an ignored field it manages; the program freezes the pod
+   * template of the slot that is not `latest`). On create, the program's value.
+   */
+  private withIgnoredFromLive(resource: SimulatedResource, object: ClusterObject): JsonObject {
+    const manifest = manifestOf(resource);
+    const live = this.cluster.get(object.plural, object.namespace, object.name);
+    for (const path of resource.options.ignoreChanges) {
+      const [head, field, ...rest] = path.split(".");
+      const liveSpec = live?.[head];
+      const spec = manifest[head];
+      if (
+        head !== "spec" ||
+        field === undefined ||
+        rest.length > 0 ||
+        !isObject(liveSpec) ||
+        !isObject(spec) ||
+        liveSpec[field] === undefined
+      ) {
+        continue;
+      }
+      spec[field] = clone(liveSpec[field]) as Json;
+    }
+    return manifest;
   }
 
   async outputs(): Promise<Readonly<Record<string, string>>> {
