@@ -118,6 +118,11 @@ export async function loadContext(
     deps.gates ??
     parseGateState(await deps.workspace.readGates(), await deps.workspace.readEnvironment());
   const out = await deps.workspace.outputs();
+  if (out.target === "aks" && out.gatewayUrl === "") {
+    throw new Refused(
+      `stack ${stack} runs with \`aksClusterOnly\` (the first deploy of an AKS stack): it has a cluster but no gateway, route or slots yet; finish the first deploy (README "First deploy of an AKS stack": pulumi config rm aksClusterOnly --stack ${shortStackName(stack)}, then pulumi up) before releasing`,
+    );
+  }
   const appName = appNameOf(out);
   const resourceGroup = out.resourceGroupName ?? "";
   if (appName === "" || resourceGroup === "") {

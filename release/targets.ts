@@ -16,8 +16,9 @@ export function targetOf(outputs: Readonly<Record<string, string>>): "containerA
 
 /** The namespace and the gateway's URL and host, from the stack's outputs. */
 export function aksClusterOptions(outputs: Readonly<Record<string, string>>): AksOptions {
-  const gatewayHost =
-    outputs.gatewayUrl === undefined ? undefined : new URL(outputs.gatewayUrl).host;
+  // `gatewayUrl` is "" while the stack has no Kubernetes objects (`aksClusterOnly`): loadContext
+  // refuses such a stack with its own message.
+  const gatewayHost = outputs.gatewayUrl ? new URL(outputs.gatewayUrl).host : undefined;
   return {
     ...(outputs.kubeNamespace === undefined ? {} : { namespace: outputs.kubeNamespace }),
     ...(gatewayHost === undefined ? {} : { gatewayHost, gatewayUrl: outputs.gatewayUrl }),

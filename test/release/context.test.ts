@@ -38,6 +38,25 @@ const UNRECORDED = {
 };
 
 describe("loadContext", () => {
+  it("refuses an AKS stack that has only its cluster (aksClusterOnly), naming how to finish the first deploy", async () => {
+    // given: the outputs of a cluster-only AKS stack
+    const world = await startWorld();
+    const workspace = new MemoryWorkspace("acme/prod", {
+      release: BLUE_LIVE_GREEN_IDLE,
+      outputs: { ...STACK_OUTPUTS, target: "aks", containerAppName: "", gatewayUrl: "" },
+    });
+    const { deps } = engineDeps(world, workspace);
+
+    // when / then
+    await assert.rejects(
+      loadContext(deps),
+      (err: unknown) =>
+        err instanceof Refused &&
+        err.message ===
+          'stack acme/prod runs with `aksClusterOnly` (the first deploy of an AKS stack): it has a cluster but no gateway, route or slots yet; finish the first deploy (README "First deploy of an AKS stack": pulumi config rm aksClusterOnly --stack prod, then pulumi up) before releasing',
+    );
+  });
+
   it("reads the stack file, the outputs, the gates and the deployed app", async () => {
     // given
     const world = await startWorld();
