@@ -976,6 +976,14 @@ describe("monitoring: refusals before any resource", () => {
         "metric alert `m`: windowSize PT2H is not one of PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H, P1D",
       ],
     );
+    const [podsFailed] = aksAlerts("chatbot").filter((entry) => entry.key === "aks-pods-failed");
+    assert.deepStrictEqual(
+      metricAlertProblems({
+        ...inEnvironment(podsFailed, "prod"),
+        dimensions: [{ name: "phase", values: [] }],
+      }),
+      ["metric alert `aks-pods-failed`: dimension phase has no value to include"],
+    );
   });
 
   it("fails when no alert class has a receiver, before any resource", async () => {
