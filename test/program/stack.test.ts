@@ -226,6 +226,11 @@ describe("stacks: the committed stack files", () => {
   });
 
   it("tags every taggable resource with environment, service and owner, and the app with the release generation", () => {
+    const ALERT_TYPES = [
+      "azure-native:monitor:ScheduledQueryRule",
+      "azure-native:monitor:MetricAlert",
+      "azure-native:monitor:ActivityLogAlert",
+    ];
     for (const [stack, result] of Object.entries(results)) {
       const untaggable = new Set([
         "azure-native:authorization:RoleAssignment",
@@ -240,9 +245,21 @@ describe("stacks: the committed stack files", () => {
           continue;
         }
         const tags = { environment: stack, service: "chatbot-api", owner: "platform-team" };
+        // alert rules also say what they are (components/monitoring.ts): kind and key
+        const alertKey = ALERT_TYPES.includes(resource.type)
+          ? resource.name.replace(/^chatbot-monitoring-/, "").replace(`-chatbot-api-${stack}`, "")
+          : undefined;
         assert.deepStrictEqual(
           resource.inputs.tags,
-          resource.type === APP ? { ...tags, [GENERATION_TAG]: "0" } : tags,
+          resource.type === APP
+            ? { ...tags, [GENERATION_TAG]: "0" }
+            : alertKey !== undefined
+              ? {
+                  ...tags,
+                  "chatbot-alert-kind": /^(slo|trigger)-/.exec(alertKey)?.[1] ?? "baseline",
+                  "chatbot-alert": alertKey,
+                }
+              : tags,
           `${resource.type} ${resource.name}`,
         );
       }
