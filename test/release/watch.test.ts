@@ -163,7 +163,8 @@ describe("post-promotion watch", () => {
             path: /\/v1\/workspaces\/[^/]+\/query$/,
             status: 403,
             code: "InsufficientAccessError",
-            message: "The provided credentials have insufficient access to perform the requested operation",
+            message:
+              "The provided credentials have insufficient access to perform the requested operation",
           });
         }
       },
