@@ -1,10 +1,9 @@
 import * as assert from "assert";
 import { PolicyPackServer } from "../../scripts/lib/analyzer";
 import { defaultOptions } from "../../scripts/lib/gate";
-import { preparePack } from "../../scripts/lib/packBuild";
 import { secret, UNKNOWN } from "../../scripts/lib/wire";
 import { urnOf, withInputs } from "../fixtures/policy/stack";
-import { PACK_DIR, packServer, violationsOf } from "./support";
+import { PACK_DIR, packServer, sourcePackServer, violationsOf } from "./support";
 
 const APP = urnOf("azure-native:app:ContainerApp", "app");
 
@@ -102,19 +101,28 @@ describe("Analyzer protocol (the real @pulumi/policy server)", () => {
     assert.deepStrictEqual(diagnostics, []);
   });
 
-  it("runs the compiled copy of the pack (what npm run plan starts) with the same policies", async () => {
-    // given the pack compiled to JavaScript
-    const compiled = await PolicyPackServer.start({ packDir: preparePack(PACK_DIR) });
-    try {
-      // when both describe themselves; then they agree
-      const [fromSource, fromBuild] = await Promise.all([
-        (await packServer()).getAnalyzerInfo(),
-        compiled.getAnalyzerInfo(),
-      ]);
-      assert.deepStrictEqual(fromBuild, fromSource);
-    } finally {
-      await compiled.stop();
-    }
+  it("runs from its TypeScript sources as `pulumi preview --policy-pack policy` does, with the compiled copy's policies and verdicts", async () => {
+    // given the pack started from its sources (ts-node, as the Pulumi CLI runs it) and the
+    // compiled copy the other tests share (what npm run plan starts), and a stack that breaks a
+    // mandatory policy
+    const [source, compiled] = [sourcePackServer(), packServer()];
+    const resources = withInputs("app", (inputs) => {
+      const template = inputs.template as { containers: { env: unknown[] }[] };
+      template.containers[0].env.push({ name: "API_TOKEN", value: "t0ken" });
+      return inputs;
+    });
+    // when the CLI's calls reach both; then they describe the same pack and judge alike
+    assert.strictEqual(await (await source).handshake(PACK_DIR), false);
+    assert.deepStrictEqual(
+      await (await source).getAnalyzerInfo(),
+      await (await compiled).getAnalyzerInfo(),
+    );
+    const fromSource = await violationsOf(resources, "prod", source);
+    assert.deepStrictEqual(
+      fromSource.map((v) => v.policy),
+      ["chatbot-containerapp-no-plaintext-secrets"],
+    );
+    assert.deepStrictEqual(fromSource, await violationsOf(resources, "prod", compiled));
   });
 
   it("fails to start with the pack's error output when the directory is not a pack", async () => {
