@@ -4,11 +4,18 @@
  * model of Azure the way the azure-native provider does: one PUT of the whole resource through the
  * ARM API. The program's own invoke of the deployed app (the release guard) is answered by the
  * model too, so a refused `up` changes nothing, as on real Azure.
+ *
+ * Evaluations are shared: the program's answer depends only on the stack, its stack file and what
+ * its release guard reads of the deployed app (every other invoke gets the offline mocks' fixed
+ * answer), so an `up` whose stack file and guard reads match an earlier evaluation's reuses it.
+ * The deployed app is still read through ARM on every `up`, as the program reads it.
  */
 import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
 import type { ContainerApp } from "@azure/arm-appcontainers";
 import { PROJECT } from "../lib/config";
-import { invokeError, simulateStack, SimulationResult, StackConfig } from "../simulator/simulate";
+import type { MockCallArgs } from "@pulumi/pulumi/runtime";
+import { DeployedApp } from "../lib/guard";
+import { invokeError, simulateStack, StackConfig } from "../simulator/simulate";
 import { ReleaseWorkspace } from "../release/ports";
 import {
   ENVIRONMENT_CONFIG_KEY,
@@ -91,6 +98,42 @@ export class UpRefused extends Error {
   }
 }
 
+const GET_CONTAINER_APP = "azure-native:app:getContainerApp";
+
+/** ARM's answer to the program's `getContainerApp`: the app, or the error the invoke fails with. */
+type AppAnswer = { readonly app: Record<string, unknown> } | { readonly error: Error };
+
+/**
+ * What the release guard reads of an answer (`DeployedApp`, lib/guard.ts: the tags and each
+ * traffic entry's label and revision), or `undefined` for an answer that is not shared: an error
+ * other than "not found" (an injected fault), which evaluates afresh every time.
+ */
+function guardReads(answer: AppAnswer): string | undefined {
+  if ("error" in answer) {
+    return (answer.error as { notFound?: boolean }).notFound === true ? "not found" : undefined;
+  }
+  const app = answer.app as DeployedApp;
+  return JSON.stringify({
+    tags: app.tags ?? null,
+    traffic: (app.configuration?.ingress?.traffic ?? []).map((entry) => [
+      entry.label ?? null,
+      entry.revisionName ?? null,
+    ]),
+  });
+}
+
+/** One evaluation of the program: what its guard read, and what it registered. */
+interface Evaluation {
+  /** Each `getContainerApp` the program made: its inputs and what the guard read of the answer. */
+  readonly reads: readonly { readonly inputs: string; readonly facts: string }[];
+  /** The registered Container App's inputs, or `undefined`. */
+  readonly app: Record<string, unknown> | undefined;
+  readonly outputs: Record<string, unknown>;
+}
+
+/** Evaluations by stack and stack file (stacks and snapshots of every workspace share them). */
+const evaluations = new Map<string, Evaluation[]>();
+
 /** One stack of the drill. */
 export class DrillWorkspace implements ReleaseWorkspace {
   private outputMap: Record<string, string> = {};
@@ -137,39 +180,95 @@ export class DrillWorkspace implements ReleaseWorkspace {
    */
   async apply(config: StackConfig, message: string): Promise<void> {
     await upMutex.run(async () => {
-      let result: SimulationResult;
+      let evaluation: Evaluation;
       try {
-        result = await simulateStack({
-          stack: this.stackName,
-          config,
-          call: (args) =>
-            args.token === "azure-native:app:getContainerApp"
-              ? this.readApp(args.inputs)
-              : undefined,
-        });
+        evaluation = await this.evaluate(config);
       } catch (err) {
         this.ups.push(`${message}: refused`);
         throw new UpRefused((err as Error).message);
       }
-      const app = result.resources.find(
-        (resource) => resource.type === "azure-native:app:ContainerApp",
-      );
+      const app = evaluation.app;
       if (app === undefined) {
         throw new Error("the program registered no Container App");
       }
       await this.arm.containerApps.createOrUpdate(
-        String(app.inputs.resourceGroupName),
-        String(app.inputs.containerAppName),
-        containerAppBody(app.inputs),
+        String(app.resourceGroupName),
+        String(app.containerAppName),
+        containerAppBody(structuredClone(app)),
       );
       this.ups.push(`${message}: applied`);
       this.outputMap = Object.fromEntries(
-        Object.entries(result.outputs).map(([key, value]) => [
+        Object.entries(evaluation.outputs).map(([key, value]) => [
           key,
           typeof value === "string" ? value : JSON.stringify(value),
         ]),
       );
     });
+  }
+
+  /**
+   * The program's evaluation for `config`: an earlier one whose guard read the same of the app
+   * as ARM answers now, else a new one. Each distinct `getContainerApp` is sent to ARM once per
+   * `up`, as the program sends it. Rejects with the program's error (it refused).
+   */
+  private async evaluate(config: StackConfig): Promise<Evaluation> {
+    const key = JSON.stringify([this.stackName, config.config, [...config.secretKeys].sort()]);
+    const answers = new Map<string, Promise<AppAnswer>>();
+    const answer = (inputs: Record<string, unknown>) => {
+      const id = JSON.stringify(inputs);
+      let read = answers.get(id);
+      if (read === undefined) {
+        read = this.readApp(inputs).then(
+          (app) => ({ app }),
+          (error: Error) => ({ error }),
+        );
+        answers.set(id, read);
+      }
+      return read;
+    };
+    const known = evaluations.get(key) ?? [];
+    for (const candidate of known) {
+      let same = true;
+      for (const read of candidate.reads) {
+        if (guardReads(await answer(JSON.parse(read.inputs))) !== read.facts) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        return candidate;
+      }
+    }
+    const reads: { inputs: string; facts: string }[] = [];
+    let shared = true;
+    const call = async (args: MockCallArgs): Promise<Record<string, unknown>> => {
+      const result = await answer(args.inputs);
+      const facts = guardReads(result);
+      if (facts === undefined) {
+        shared = false;
+      } else {
+        reads.push({ inputs: JSON.stringify(args.inputs), facts });
+      }
+      if ("error" in result) {
+        throw result.error;
+      }
+      return JSON.parse(JSON.stringify(result.app)) as Record<string, unknown>;
+    };
+    const result = await simulateStack({
+      stack: this.stackName,
+      config,
+      call: (args) => (args.token === GET_CONTAINER_APP ? call(args) : undefined),
+    });
+    const evaluation: Evaluation = {
+      reads,
+      app: result.resources.find((resource) => resource.type === "azure-native:app:ContainerApp")
+        ?.inputs,
+      outputs: result.outputs,
+    };
+    if (shared) {
+      evaluations.set(key, [...known, evaluation]);
+    }
+    return evaluation;
   }
 
   /** The program's `getContainerApp` invoke, answered from the model through ARM. */
@@ -182,7 +281,9 @@ export class DrillWorkspace implements ReleaseWorkspace {
       return JSON.parse(JSON.stringify(app)) as Record<string, unknown>;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) {
-        throw invokeError(`ResourceNotFound: ${(err as Error).message}`);
+        throw Object.assign(invokeError(`ResourceNotFound: ${(err as Error).message}`), {
+          notFound: true,
+        });
       }
       throw err;
     }

@@ -269,7 +269,9 @@ export interface ModelClientOptions {
  * (api "logs", endpoint `server.url + "/v1"`). The SDK refuses bearer tokens over http, so the
  * server is https with a self-signed certificate: a per-call pipeline policy gives every request
  * an https.Agent that trusts `server.ca` (PipelineRequest.agent, @azure/core-rest-pipeline
- * interfaces.d.ts; AdditionalPolicyConfig, @azure-rest/core-client common.d.ts). Credential
+ * interfaces.d.ts; AdditionalPolicyConfig, @azure-rest/core-client common.d.ts) and keeps its
+ * connections alive, so the clients of one model server share TLS connections instead of
+ * opening one per request. Credential
  * scopes are left to each client's default (ARM https://management.azure.com/.default in
  * containerAppsAPIContext.js; Logs https://api.loganalytics.io/.default in
  * monitorQueryLogsContext.js), so options made for one client and given to the other with another
@@ -280,7 +282,7 @@ export function modelClientOptions(
   server: { readonly url: string; readonly ca: string },
   api: "arm" | "logs" = "arm",
 ): ModelClientOptions {
-  const agent = new https.Agent({ ca: server.ca });
+  const agent = new https.Agent({ ca: server.ca, keepAlive: true });
   return {
     endpoint: api === "arm" ? server.url : `${server.url}/v1`,
     additionalPolicies: [
