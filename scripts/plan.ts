@@ -34,6 +34,7 @@ import {
 import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource, renderSummaryTable, renderText, Summary, summarize } from "./lib/report";
 import { fromSimulation } from "../simulator/gateResources";
+import type { SimulationResult, StackConfig } from "../simulator/simulate";
 import { estimateMonthlyCost } from "../policy/lib/cost/estimate";
 import { redact, secret } from "./lib/wire";
 import { parseStackName, repositoryStacks, StackNameError } from "./cli/stacks";
@@ -114,6 +115,30 @@ function isConfigurationError(error: unknown): error is Error {
   );
 }
 
+/**
+ * Previews by stack and stack config (the stack file with the project's defaults, and the
+ * target). Under the offline mocks the program's preview depends on nothing else (every invoke
+ * gets a fixed answer; the program is loaded once per process), so a process that plans the same
+ * stack file again, as the tests do when they run the command line in-process, evaluates it
+ * once. Each plan gets its own copy of the result; a failed preview is not kept.
+ */
+const previews = new Map<string, Promise<SimulationResult>>();
+
+async function preview(
+  stack: string,
+  config: StackConfig,
+  simulate: typeof import("../simulator/simulate").simulateStack,
+): Promise<SimulationResult> {
+  const key = JSON.stringify([stack, config.config, [...config.secretKeys].sort()]);
+  let evaluation = previews.get(key);
+  if (evaluation === undefined) {
+    evaluation = simulate({ stack, config, preview: true });
+    previews.set(key, evaluation);
+    evaluation.catch(() => previews.delete(key));
+  }
+  return structuredClone(await evaluation);
+}
+
 /** One planned stack: its gate outcome, or the configuration error that stopped it. */
 type Planned =
   { target: Target; header: string; outcome: GateOutcome } | { target: Target; error: Error };
@@ -146,7 +171,7 @@ async function planAll(
       policy = loadPolicyConfig(environment, options.policyConfig, ENVIRONMENT_KEY);
       context.config = stackConfig.config;
       context.secretKeys = stackConfig.secretKeys;
-      simulation = await simulateStack({ stack, config: stackConfig, preview: true });
+      simulation = await preview(stack, stackConfig, simulateStack);
     } catch (error) {
       if (!isConfigurationError(error)) {
         await Promise.allSettled(planned);
