@@ -114,7 +114,8 @@ describe("README commands", function () {
     const ciRun = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
     assert.match(ciRun, /^npm ci\b/m);
     assert.match(ciRun, /^npm test$/m);
-    assert.equal(PACKAGE.scripts.test, "node scripts/parallel.mjs typecheck lint test:coverage");
+    assert.equal(PACKAGE.scripts.test, "node scripts/parallel.mjs typecheck lint test:unit");
+    assert.match(ciRun, /^npm run -s test:coverage$/m);
   });
 
   for (const command of [...new Set(commands)]) {
