@@ -139,6 +139,31 @@ async function preview(
   return structuredClone(await evaluation);
 }
 
+/**
+ * Gate outcomes by pack process and everything the gate sends it (stack context, policy config,
+ * resources) and reports (the preview's listing, outputs, warnings and cost): the pack's policies
+ * are functions of what they are sent, so a process that plans the same stack file again on the
+ * same pack asks the pack once. Each plan gets its own copy; a failed gate is not kept.
+ */
+const outcomes = new WeakMap<PolicyPackServer, Map<string, Promise<GateOutcome>>>();
+
+function gateOnce(args: Parameters<typeof gateStack>[0]): Promise<GateOutcome> {
+  const { server, ...inputs } = args;
+  let byInputs = outcomes.get(server);
+  if (byInputs === undefined) {
+    byInputs = new Map();
+    outcomes.set(server, byInputs);
+  }
+  const key = JSON.stringify(inputs);
+  let outcome = byInputs.get(key);
+  if (outcome === undefined) {
+    outcome = gateStack(args);
+    byInputs.set(key, outcome);
+    outcome.catch(() => byInputs.delete(key));
+  }
+  return outcome.then((done) => structuredClone(done));
+}
+
 /** One planned stack: its gate outcome, or the configuration error that stopped it. */
 type Planned =
   { target: Target; header: string; outcome: GateOutcome } | { target: Target; error: Error };
@@ -194,7 +219,7 @@ async function planAll(
       stackConfig.config[ENVIRONMENT_KEY] ?? stack,
     );
     const done = gates.then(async () =>
-      gateStack({
+      gateOnce({
         server: await gate.server,
         context: gate.context,
         policyConfig: gate.policy.config,
