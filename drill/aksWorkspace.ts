@@ -38,19 +38,10 @@ import {
   slotObjectName,
 } from "../release/aks";
 import { deployTargetUrns } from "../release/automation";
-import { ReleaseWorkspace } from "../release/ports";
-import {
-  ENVIRONMENT_CONFIG_KEY,
-  WEBHOOKS_CONFIG_KEY,
-  chatWebhookOf,
-  GATES_CONFIG_KEY,
-  RELEASE_CONFIG_KEY,
-  ReleaseState,
-  Slot,
-} from "../release/state";
+import { RELEASE_CONFIG_KEY, Slot } from "../release/state";
 import { clone, isObject, Json, JsonObject } from "./model/json";
 import { KubeModel, Plural, pluralOf } from "./model/kube";
-import { UpRefused, upMutex } from "./workspace";
+import { DrillStack, UpRefused, upMutex } from "./workspace";
 
 /**
  * Pulumi's `--target` match: a URN equal to a literal target, or matching a glob target where
@@ -150,9 +141,7 @@ function evaluate(
 }
 
 /** One stack of the AKS drill. */
-export class AksDrillWorkspace implements ReleaseWorkspace {
-  private outputMap: Record<string, string> = {};
-  private readonly tags: Record<string, string> = {};
+export class AksDrillWorkspace extends DrillStack {
   /** The stack's state: the custom resources applied so far, by URN. */
   private readonly state = new Map<string, StateEntry>();
   /** Every `up` this workspace ran: what it said, its targets, and whether it applied. */
@@ -163,11 +152,13 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
    * gets once the cluster is in the state; without it the cluster is never found.
    */
   constructor(
-    readonly stackName: string,
-    public config: StackConfig,
+    stackName: string,
+    config: StackConfig,
     private readonly cluster: KubeModel,
     private readonly kubeconfig?: string,
-  ) {}
+  ) {
+    super(stackName, config);
+  }
 
   /** The cluster as the program's guard finds it, once the stack's state holds it. */
   private deployedCluster(): DeployedCluster | undefined {
@@ -200,29 +191,6 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
         return undefined;
       },
     };
-  }
-
-  async readRelease(): Promise<unknown> {
-    const value = this.config.config[RELEASE_CONFIG_KEY];
-    return value === undefined ? undefined : JSON.parse(value);
-  }
-
-  async writeRelease(release: ReleaseState): Promise<void> {
-    this.config.config[RELEASE_CONFIG_KEY] = JSON.stringify(release);
-  }
-
-  async readGates(): Promise<unknown> {
-    const value = this.config.config[GATES_CONFIG_KEY];
-    return value === undefined ? undefined : JSON.parse(value);
-  }
-
-  async readEnvironment(): Promise<string | undefined> {
-    return this.config.config[ENVIRONMENT_CONFIG_KEY];
-  }
-
-  async readChatWebhook(): Promise<string | undefined> {
-    const value = this.config.config[WEBHOOKS_CONFIG_KEY];
-    return chatWebhookOf(value === undefined ? undefined : JSON.parse(value));
   }
 
   async up(message: string, target: "app" | "stack" = "stack"): Promise<void> {
@@ -328,37 +296,5 @@ export class AksDrillWorkspace implements ReleaseWorkspace {
       spec[field] = clone(liveSpec[field]) as Json;
     }
     return manifest;
-  }
-
-  async outputs(): Promise<Readonly<Record<string, string>>> {
-    return this.outputMap;
-  }
-
-  async updateInProgress(): Promise<boolean> {
-    return false;
-  }
-
-  async readVerified(): Promise<string | undefined> {
-    return this.tags.verified;
-  }
-
-  async writeVerified(marker: string | undefined): Promise<void> {
-    this.setTag("verified", marker);
-  }
-
-  async readLock(): Promise<string | undefined> {
-    return this.tags.lock;
-  }
-
-  async writeLock(holder: string | undefined): Promise<void> {
-    this.setTag("lock", holder);
-  }
-
-  private setTag(name: string, value: string | undefined): void {
-    if (value === undefined) {
-      delete this.tags[name];
-    } else {
-      this.tags[name] = value;
-    }
   }
 }

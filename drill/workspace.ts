@@ -134,18 +134,20 @@ interface Evaluation {
 /** Evaluations by stack and stack file (stacks and snapshots of every workspace share them). */
 const evaluations = new Map<string, Evaluation[]>();
 
-/** One stack of the drill. */
-export class DrillWorkspace implements ReleaseWorkspace {
-  private outputMap: Record<string, string> = {};
+/**
+ * What both drill workspaces (Container Apps here, AKS in `aksWorkspace.ts`) keep the same way: the
+ * stack file in memory, the outputs of the last `up`, and the stack tags (verified marker, lock).
+ */
+export abstract class DrillStack implements ReleaseWorkspace {
+  protected outputMap: Record<string, string> = {};
   private readonly tags: Record<string, string> = {};
-  /** Every `up` this workspace ran: what it said and whether it applied. */
-  readonly ups: string[] = [];
 
   constructor(
     readonly stackName: string,
     public config: StackConfig,
-    private readonly arm: ContainerAppsAPIClient,
   ) {}
+
+  abstract up(message: string): Promise<void>;
 
   async readRelease(): Promise<unknown> {
     const value = this.config.config[RELEASE_CONFIG_KEY];
@@ -168,6 +170,52 @@ export class DrillWorkspace implements ReleaseWorkspace {
   async readChatWebhook(): Promise<string | undefined> {
     const value = this.config.config[WEBHOOKS_CONFIG_KEY];
     return chatWebhookOf(value === undefined ? undefined : JSON.parse(value));
+  }
+
+  async outputs(): Promise<Readonly<Record<string, string>>> {
+    return this.outputMap;
+  }
+
+  async updateInProgress(): Promise<boolean> {
+    return false;
+  }
+
+  async readVerified(): Promise<string | undefined> {
+    return this.tags.verified;
+  }
+
+  async writeVerified(marker: string | undefined): Promise<void> {
+    this.setTag("verified", marker);
+  }
+
+  async readLock(): Promise<string | undefined> {
+    return this.tags.lock;
+  }
+
+  async writeLock(holder: string | undefined): Promise<void> {
+    this.setTag("lock", holder);
+  }
+
+  private setTag(name: string, value: string | undefined): void {
+    if (value === undefined) {
+      delete this.tags[name];
+    } else {
+      this.tags[name] = value;
+    }
+  }
+}
+
+/** One stack of the drill. */
+export class DrillWorkspace extends DrillStack {
+  /** Every `up` this workspace ran: what it said and whether it applied. */
+  readonly ups: string[] = [];
+
+  constructor(
+    stackName: string,
+    config: StackConfig,
+    private readonly arm: ContainerAppsAPIClient,
+  ) {
+    super(stackName, config);
   }
 
   async up(message: string): Promise<void> {
@@ -286,38 +334,6 @@ export class DrillWorkspace implements ReleaseWorkspace {
         });
       }
       throw err;
-    }
-  }
-
-  async outputs(): Promise<Readonly<Record<string, string>>> {
-    return this.outputMap;
-  }
-
-  async updateInProgress(): Promise<boolean> {
-    return false;
-  }
-
-  async readVerified(): Promise<string | undefined> {
-    return this.tags.verified;
-  }
-
-  async writeVerified(marker: string | undefined): Promise<void> {
-    this.setTag("verified", marker);
-  }
-
-  async readLock(): Promise<string | undefined> {
-    return this.tags.lock;
-  }
-
-  async writeLock(holder: string | undefined): Promise<void> {
-    this.setTag("lock", holder);
-  }
-
-  private setTag(name: string, value: string | undefined): void {
-    if (value === undefined) {
-      delete this.tags[name];
-    } else {
-      this.tags[name] = value;
     }
   }
 }
