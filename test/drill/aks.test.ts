@@ -28,36 +28,7 @@ import { ManualClock } from "../../drill/model";
 import { KubeModel } from "../../drill/model/kube";
 import { startKubeModelServer } from "../../drill/model/kubeServer";
 import { ModelServer } from "../../drill/model/server";
-
-/** The end states on Container Apps (test/drill/scenarios.test.ts), which AKS must reproduce. */
-const EXPECTED: Readonly<
-  Record<string, { exit: number; traffic: Record<string, number>; live: string; told: RegExp }>
-> = {
-  "config-change-without-version": {
-    exit: 0,
-    traffic: { blue: 0, green: 100 },
-    live: "green",
-    told: /^deployed 1\.5\.0 to blue: verified at 0% traffic; live stays green \(1\.5\.0, chatbot-api-staging--v1-5-0-[0-9a-f]{6}g1\)/,
-  },
-  "exception-mid-canary": {
-    exit: 4,
-    traffic: { blue: 100, green: 0 },
-    live: "blue",
-    told: /^rolled back automatically: blue \(1\.4\.2\) serves 100% of traffic again$/,
-  },
-  "error-rate-trigger": {
-    exit: 1,
-    traffic: { blue: 100, green: 0 },
-    live: "blue",
-    told: /^promotion of green failed: rollback trigger: error rate \d+\.\d% \(\d+ of \d+\) over 2 min is above 5%$/,
-  },
-  "rollback-to-inactive-revision": {
-    exit: 0,
-    traffic: { blue: 100, green: 0 },
-    live: "blue",
-    told: /^revision chatbot-api-staging--v1-4-2-[0-9a-f]{6}g0 is inactive: activating it before it gets traffic$/,
-  },
-};
+import { EXPECTED } from "./expected";
 
 describe("drill on AKS", function () {
   this.timeout(120_000);
@@ -71,7 +42,7 @@ describe("drill on AKS", function () {
     }
   });
 
-  for (const id of Object.keys(EXPECTED)) {
+  for (const id of AKS_SCENARIOS) {
     it(`${id}@aks ends as on Container Apps`, () => {
       const result = results.get(id);
       const want = EXPECTED[id];
