@@ -28,7 +28,6 @@ import {
 import { gatesSchema, releaseSchema, SECRET_NAME_PATTERN } from "./schema";
 
 export { imageProblem, MANAGED_SECRETS, PROJECT, SECRET_NAME_PATTERN } from "./schema";
-export { stackConfigJsonSchema } from "./stackFile";
 
 /** Key Vault secret that holds the generated PostgreSQL administrator password. */
 export const POSTGRES_PASSWORD_SECRET = "postgres-admin-password";

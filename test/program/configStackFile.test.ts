@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, parseConfig, ParseOptions, RawConfig } from "../../lib/config";
-import { stackConfigJsonSchemaFile } from "../../lib/config/stackFile";
+import { stackConfigJsonSchemaFile } from "../../scripts/stackSchema";
 import {
   MAX_CONTAINER_APP_NAME_LENGTH,
   MAX_KEY_VAULT_NAME_LENGTH,
@@ -197,7 +197,7 @@ describe("config: rejections name the stack file, line and column", () => {
 });
 
 describe("config: the stack files and their JSON Schema", () => {
-  it("commits the JSON Schema generated from the config schema (regenerate: npx ts-node -T lib/config/stackFile.ts)", async () => {
+  it("commits the JSON Schema generated from the config schema (regenerate: npm run schema)", async () => {
     const { file, text } = await stackConfigJsonSchemaFile();
     assert.strictEqual(fs.readFileSync(file, "utf8"), text);
   });

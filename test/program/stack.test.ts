@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { stackConfigJsonSchema } from "../../lib/config";
+import { stackConfigJsonSchema } from "../../scripts/stackSchema";
 import { GENERATION_TAG } from "../../lib/guard";
 import { SimulatedResource, SimulationResult } from "../../simulator/simulate";
 import {
