@@ -99,6 +99,12 @@ function clusterObject(resource: SimulatedResource): ClusterObject | undefined {
       };
 }
 
+/** The API server path of an object (`/apis/apps/v1/namespaces/chatbot/deployments/<name>`). */
+function apiPath(apiVersion: string, object: ClusterObject): string {
+  const group = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${group}/namespaces/${object.namespace}/${object.plural}/${object.name}`;
+}
+
 const GET_CLUSTER = "azure-native:containerservice:getManagedCluster";
 const LIST_CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials";
 const MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster";
@@ -237,6 +243,16 @@ export class AksDrillWorkspace extends DrillStack {
           : registered.filter((resource) => urnTargeted(resource.urn, targets));
       for (const resource of selected) {
         const object = clusterObject(resource);
+        // The provider's server-side apply is a PATCH of the object's path: a scenario's faults
+        // on it fail the update before the write, or after it (the write stays, as on a cluster).
+        const path = object && apiPath(String(resource.inputs.apiVersion ?? "v1"), object);
+        const fault = path === undefined ? undefined : this.cluster.faults.take("PATCH", path);
+        if (fault?.kind === "fail") {
+          this.ups.push(`${message}: failed`);
+          throw new Error(
+            `${path}: ${fault.rule.status} ${fault.rule.code}: ${fault.rule.message}`,
+          );
+        }
         if (object !== undefined) {
           this.cluster.apply(this.withIgnoredFromLive(resource, object));
         }
@@ -245,6 +261,10 @@ export class AksDrillWorkspace extends DrillStack {
           type: resource.type,
           ...(object === undefined ? {} : { object }),
         });
+        if (fault?.kind === "drop") {
+          this.ups.push(`${message}: failed`);
+          throw new Error(`PATCH ${path}: read ECONNRESET (the object was applied)`);
+        }
       }
       if (targets === undefined) {
         // A whole-stack update deletes what the program no longer registers.

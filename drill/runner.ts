@@ -38,6 +38,8 @@ export const AKS_SCENARIOS: readonly string[] = [
   "exception-mid-canary",
   "error-rate-trigger",
   "rollback-to-inactive-revision",
+  "failed-deploy-then-redeploy",
+  "notification-webhook-down",
 ];
 
 /** The repository root, where the committed stack files are. */
@@ -351,7 +353,8 @@ export async function runScenario(
         clock.advance(ms);
       },
     };
-    const webhook = new WebhookReceiver(model.faultRegistry);
+    // The step's faults go to the model the target runs on (`applyFaults`); so do the webhook's.
+    const webhook = new WebhookReceiver(aks?.kube.faults ?? model.faultRegistry);
     // The real adapter against the model's receiver; its waits before a retry are virtual time.
     const notifier = new WebhookNotifier(DRILL_WEBHOOK_URL, {
       fetch: webhook.fetch,

@@ -272,7 +272,12 @@ export const SCENARIOS: readonly Scenario[] = [
       CREATE,
       {
         release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`,
-        faults: [{ method: "PUT", path: "/containerApps/[^/]+$", drop: true, times: 5 }],
+        // The update is applied and its answer lost: the Container App's PUT (ARM), the slot
+        // Deployment's server-side apply (AKS). Each target's model sees only its own requests.
+        faults: [
+          { method: "PUT", path: "/containerApps/[^/]+$", drop: true, times: 5 },
+          { method: "PATCH", path: "/deployments/chatbot-api-green$", drop: true },
+        ],
         expect: { exit: 4, output: "is in green at 0%, not verified" },
       },
       { up: {}, expect: { exit: 0 } },
