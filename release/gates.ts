@@ -65,13 +65,22 @@ export type Verdict =
   | { readonly kind: "fail"; readonly detail: string }
   | { readonly kind: "inconclusive"; readonly detail: string };
 
+/**
+ * Why a window is inconclusive (fewer than `minRequests` requests: it can neither pass nor fire a
+ * trigger), or `undefined` when it has enough. The one definition the promotion criteria, the
+ * rollback triggers and the post-promotion watch's end share.
+ */
+export function tooFewRequests(stats: RequestStats, gates: GateThresholds): string | undefined {
+  return stats.requests < gates.minRequests
+    ? `${stats.requests} requests, fewer than the ${gates.minRequests} a verdict needs`
+    : undefined;
+}
+
 /** The promotion criteria over a step's window: p95 and error rate below the design's limits. */
 export function promotionVerdict(stats: RequestStats, gates: GateThresholds): Verdict {
-  if (stats.requests < gates.minRequests) {
-    return {
-      kind: "inconclusive",
-      detail: `${stats.requests} requests, fewer than the ${gates.minRequests} a verdict needs`,
-    };
+  const tooFew = tooFewRequests(stats, gates);
+  if (tooFew !== undefined) {
+    return { kind: "inconclusive", detail: tooFew };
   }
   const rate = errorRatePercent(stats) ?? 0;
   if (rate >= gates.promoteMaxErrorRatePercent) {
@@ -102,14 +111,14 @@ export function triggerReason(
 ): string | undefined {
   const rate = errorRatePercent(errorWindow);
   if (
-    errorWindow.requests >= gates.minRequests &&
+    tooFewRequests(errorWindow, gates) === undefined &&
     rate !== undefined &&
     rate > gates.rollbackErrorRatePercent
   ) {
     return `error rate ${rate.toFixed(1)}% (${errorWindow.failed} of ${errorWindow.requests}) over ${gates.rollbackErrorRateWindowMinutes} min is above ${gates.rollbackErrorRatePercent}%`;
   }
   if (
-    latencyWindow.requests >= gates.minRequests &&
+    tooFewRequests(latencyWindow, gates) === undefined &&
     latencyWindow.p95Ms !== undefined &&
     latencyWindow.p95Ms > gates.rollbackP95Ms
   ) {

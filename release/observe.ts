@@ -5,10 +5,12 @@
  * - the health of a URL: more than `maxConsecutiveHealthFailures` failed checks in a row fail it;
  * - the automatic rollback triggers (`triggerReason`, lib/gates.ts) on trailing windows of the
  *   revision's own requests, read only once `ingestionLagMinutes` have passed.
- * A telemetry read that fails is tolerated `TELEMETRY_FAILURE_LIMIT - 1` times in a row.
+ * Telemetry failures are counted per check: a check whose read failed skips its other reads (they
+ * are made again on the next check) and counts once; `TELEMETRY_FAILURE_LIMIT` failed checks in a
+ * row are an error.
  */
 import { ReleaseContext } from "./context";
-import { describeStats, triggerReason } from "./gates";
+import { describeStats, tooFewRequests, triggerReason } from "./gates";
 import {
   DEFAULT_SMOKE_PATHS,
   Endpoint,
@@ -22,7 +24,10 @@ import { healthOnce } from "./verify";
 
 export const MINUTE = 60_000;
 
-/** Consecutive failed telemetry reads a step tolerates (throttling, a transient error). */
+/**
+ * Consecutive checks with a failed telemetry read that make an error (throttling, a transient
+ * error is tolerated on the checks before).
+ */
 export const TELEMETRY_FAILURE_LIMIT = 3;
 
 /** What one check saw. */
@@ -31,10 +36,16 @@ export interface CheckResult {
   readonly ingested: number;
   /** The error-rate window, when it was read. */
   readonly errorWindow?: RequestStats;
+  /** The p95 window, when it was read (with `errorWindow`). */
+  readonly latencyWindow?: RequestStats;
 }
 
 export class RevisionObserver {
-  private telemetryFailures = 0;
+  /** Consecutive checks with a failed telemetry read, the current one included. */
+  private failedChecks = 0;
+  /** The current check: a telemetry read failed (its other reads are skipped); one succeeded. */
+  private readFailed = false;
+  private readOk = false;
   private consecutiveHealthFailures = 0;
   private readonly excludeNames: string[];
 
@@ -58,8 +69,19 @@ export class RevisionObserver {
     this.excludeNames = probeNames([...new Set([...DEFAULT_SMOKE_PATHS, ...target.smokePaths])]);
   }
 
-  /** The revision's requests in `[fromMs, toMs)`, or `undefined` after a tolerated failure. */
+  /** Where a trailing window of `minutes` that ends at `ingested` starts (never before the start). */
+  windowStart(minutes: number, ingested: number): number {
+    return Math.max(this.start, ingested - minutes * MINUTE);
+  }
+
+  /**
+   * The revision's requests in `[fromMs, toMs)`, or `undefined` after a tolerated failure. Part of
+   * the current check: once one of its reads failed, the others are not made (`undefined`).
+   */
   async stats(fromMs: number, toMs: number): Promise<RequestStats | undefined> {
+    if (this.readFailed) {
+      return undefined;
+    }
     try {
       const result = await this.deps.telemetry.requestStats({
         workspaceId: this.ctx.workspaceId,
@@ -68,15 +90,16 @@ export class RevisionObserver {
         toMs,
         excludeNames: this.excludeNames,
       });
-      this.telemetryFailures = 0;
+      this.readOk = true;
       return result;
     } catch (err) {
-      this.telemetryFailures++;
-      if (this.telemetryFailures >= TELEMETRY_FAILURE_LIMIT) {
+      this.readFailed = true;
+      this.failedChecks++;
+      if (this.failedChecks >= TELEMETRY_FAILURE_LIMIT) {
         throw err;
       }
       this.deps.report.info(
-        `telemetry read failed (${(err as Error).message}); ${TELEMETRY_FAILURE_LIMIT - this.telemetryFailures} more failure(s) allowed before the promotion is rolled back`,
+        `telemetry read failed (${(err as Error).message}); ${TELEMETRY_FAILURE_LIMIT - this.failedChecks} more failed check(s) allowed before the promotion is rolled back`,
       );
       return undefined;
     }
@@ -85,6 +108,12 @@ export class RevisionObserver {
   /** One check; throws `CheckFailed` when traffic changed, health failed or a trigger fired. */
   async check(): Promise<CheckResult> {
     const g = this.ctx.gates;
+    // The previous check is over: if its reads all succeeded, the failures in a row end there.
+    if (this.readOk && !this.readFailed) {
+      this.failedChecks = 0;
+    }
+    this.readOk = false;
+    this.readFailed = false;
     // A concurrent update (a `pulumi up` that passed the generation guard before the release's
     // write) or a change in the portal may have moved traffic: judge nothing the release did not set.
     const app = await this.deps.azure.getApp(this.ctx.ref);
@@ -104,7 +133,7 @@ export class RevisionObserver {
     if (ingested <= this.start || this.ctx.workspaceId === "") {
       return { ingested };
     }
-    const from = (minutes: number) => Math.max(this.start, ingested - minutes * MINUTE);
+    const from = (minutes: number) => this.windowStart(minutes, ingested);
     const errorWindow = await this.stats(from(g.rollbackErrorRateWindowMinutes), ingested);
     const latencyWindow = await this.stats(from(g.rollbackP95WindowMinutes), ingested);
     if (errorWindow === undefined || latencyWindow === undefined) {
@@ -114,7 +143,7 @@ export class RevisionObserver {
     if (reason !== undefined) {
       throw new CheckFailed(`rollback trigger: ${reason}`);
     }
-    return { ingested, errorWindow };
+    return { ingested, errorWindow, latencyWindow };
   }
 
   /** `health ok, 0.4% errors (2 of 500), p95 130 ms over the last 2 min` */
@@ -123,10 +152,10 @@ export class RevisionObserver {
       this.consecutiveHealthFailures === 0
         ? "health ok"
         : `health failed ${this.consecutiveHealthFailures} time(s) in a row`;
-    const window =
-      result.errorWindow === undefined
-        ? "no telemetry judged yet"
-        : `${describeStats(result.errorWindow)} over the last ${this.ctx.gates.rollbackErrorRateWindowMinutes} min`;
-    return `${health}, ${window}`;
+    if (result.errorWindow === undefined) {
+      return `${health}, no telemetry judged yet`;
+    }
+    const tooFew = tooFewRequests(result.errorWindow, this.ctx.gates);
+    return `${health}, ${describeStats(result.errorWindow)} over the last ${this.ctx.gates.rollbackErrorRateWindowMinutes} min${tooFew === undefined ? "" : `, inconclusive: ${tooFew}`}`;
   }
 }

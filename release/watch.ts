@@ -4,12 +4,16 @@
  * step (`observe.ts`): the production URL's health every `checkIntervalSeconds` and the automatic
  * rollback triggers on trailing windows, until the requests of the whole period have been ingested
  * and judged. A check that fails throws; `promote` then rolls back to the previous live slot with
- * one traffic write, as it does for a failed step.
+ * one traffic write, as it does for a failed step. Its last windows must have `minRequests`
+ * requests (`tooFewRequests`, the rule that makes a canary step inconclusive): a watch whose last
+ * windows could not be judged fails the same way instead of passing.
  */
 import { ReleaseContext, productionUrl } from "./context";
-import { MINUTE, RevisionObserver } from "./observe";
+import { tooFewRequests } from "./gates";
+import { CheckResult, MINUTE, RevisionObserver } from "./observe";
 import { ReleaseDeps, TrafficWeight } from "./ports";
 import { Slot } from "./state";
+import { CheckFailed } from "./traffic";
 
 /** `10:23:30 UTC` */
 export function utcClock(ms: number): string {
@@ -33,8 +37,37 @@ export function watchEnd(
 }
 
 /**
+ * Why the watch's last check judged nothing: the first of its windows (error rate, then p95) with
+ * fewer than `minRequests` requests, which no trigger can fire on; `undefined` when both have
+ * enough or no telemetry is read (the stack exports no workspace: only health is watched).
+ */
+export function inconclusiveEnd(
+  ctx: ReleaseContext,
+  observer: RevisionObserver,
+  result: CheckResult,
+): string | undefined {
+  const g = ctx.gates;
+  const windows = [
+    { name: "error-rate", minutes: g.rollbackErrorRateWindowMinutes, stats: result.errorWindow },
+    { name: "p95", minutes: g.rollbackP95WindowMinutes, stats: result.latencyWindow },
+  ];
+  for (const { name, minutes, stats } of windows) {
+    const tooFew = stats === undefined ? undefined : tooFewRequests(stats, g);
+    if (tooFew !== undefined) {
+      const from = observer.windowStart(minutes, result.ingested);
+      const length = result.ingested - from;
+      const span =
+        length % MINUTE === 0 ? `${length / MINUTE} min` : `${Math.round(length / 1000)}s`;
+      return `inconclusive: the watch's last ${name} window (${utcClock(from).slice(0, 8)} to ${utcClock(result.ingested)}, ${span}) has ${tooFew}; a window without enough requests never passes, so the watch ends without a verdict on the new version. --no-watch skips the watch; \`postPromotionWatchMinutes\` sets its length`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Watches the new live revision; returns when its period has been judged without a trigger.
- * Throws `CheckFailed` when a check fails, the signal's reason when interrupted.
+ * Throws `CheckFailed` when a check fails or the last windows are inconclusive, the signal's
+ * reason when interrupted.
  */
 export async function watchPromotion(
   ctx: ReleaseContext,
@@ -75,6 +108,10 @@ export async function watchPromotion(
     // (and three failures in a row end it like a step's).
     const judged = result.errorWindow !== undefined || ctx.workspaceId === "";
     if (result.ingested >= requestsUntil && judged) {
+      const inconclusive = inconclusiveEnd(ctx, observer, result);
+      if (inconclusive !== undefined) {
+        throw new CheckFailed(inconclusive);
+      }
       deps.report.info(
         `post-promotion watch passed: no rollback trigger fired for ${watched.slot} (${watched.version}) in ${g.postPromotionWatchMinutes} min`,
       );
