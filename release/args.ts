@@ -37,6 +37,8 @@ export interface ParsedArgs {
   readonly command: ReleaseCommand;
   /** How long to wait for another release's lock before refusing (`--wait-for-lock`). @default 0 */
   readonly waitForLockMs: number;
+  /** `--refresh-from <remote>/<branch>`: what the checkout is fast-forwarded to once the lock is held. */
+  readonly refreshFrom?: { readonly remote: string; readonly branch: string };
 }
 
 /** The raw option values commander collected. */
@@ -51,6 +53,7 @@ interface RawOptions {
   /** False with `--no-watch`. */
   watch?: boolean;
   waitForLock?: string;
+  refreshFrom?: string;
 }
 
 /** `90s`, `2m`, `0` -> milliseconds. */
@@ -96,12 +99,29 @@ function parseStack(stack: string | undefined): string {
   }
 }
 
+/** `origin/main` -> the remote and the branch (which may contain `/`). */
+export function parseRefreshFrom(text: string): { remote: string; branch: string } {
+  const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9._][A-Za-z0-9._/-]*)$/.exec(text);
+  if (match === null || match[2].endsWith("/") || match[2].includes("..")) {
+    throw usageError(`\`--refresh-from\` must be <remote>/<branch>, e.g. origin/main, got ${text}`);
+  }
+  return { remote: match[1], branch: match[2] };
+}
+
 /** Validates what commander collected for `name`; throws `ReleaseConfigError`. */
 function toParsedArgs(name: string, options: RawOptions): ParsedArgs {
   const stack = parseStack(options.stack);
   const waitForLockMs =
     options.waitForLock === undefined ? 0 : parseDuration(options.waitForLock, "--wait-for-lock");
-  return { stack, command: parseCommand(name, options), waitForLockMs };
+  const command = parseCommand(name, options);
+  return {
+    stack,
+    command,
+    waitForLockMs,
+    ...(options.refreshFrom === undefined
+      ? {}
+      : { refreshFrom: parseRefreshFrom(options.refreshFrom) }),
+  };
 }
 
 function parseCommand(name: string, options: RawOptions): ReleaseCommand {
@@ -168,6 +188,8 @@ const STACK_HELP = "the stack: dev, staging, prod (a Pulumi.<stack>.yaml), or <o
 const WAIT_HELP =
   "wait this long (90s, 30m) for another release of the stack to finish instead of refusing";
 const SMOKE_HELP = "paths checked on the slot's URL, comma-separated (default: /health,/ready)";
+const REFRESH_HELP =
+  "once the release lock is held, fast-forward this checkout to <remote>/<branch> (git pull --ff-only) before reading the stack file, so a release that waited for another works from the stack file that one committed (the release workflow: origin/main)";
 
 /**
  * Defines the release commands on `release` (made with `.command()`, so it inherits the
@@ -222,6 +244,7 @@ export function defineReleaseCommands(
     .option("--slot <slot>", "blue or green (default: the idle slot)", optionValue)
     .option("--smoke-paths <paths>", SMOKE_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
+    .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
     .addHelpText(
       "after",
       examples([
@@ -253,6 +276,7 @@ export function defineReleaseCommands(
     )
     .option("--smoke-paths <paths>", SMOKE_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
+    .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
     .addHelpText(
       "after",
       examples([
@@ -269,6 +293,7 @@ export function defineReleaseCommands(
     .description("put back the slot that served before the latest release, with one traffic write")
     .option("--stack <name>", STACK_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
+    .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
     .addHelpText("after", examples(["npm run release -- rollback --stack prod"]))
     .action(action("rollback"));
 

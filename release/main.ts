@@ -6,6 +6,7 @@
  * it (exit 2). SIGINT and SIGTERM (a cancelled CI job) abort the engine, which puts traffic back
  * before it exits. On a terminal, the engine's waits show as one progress line.
  */
+import { execFile } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -23,6 +24,7 @@ import { aksPorts, targetOf } from "./targets";
 import { runRelease } from "./orchestrator";
 import { WebhookNotifier, WebhookOptions } from "./webhook";
 import {
+  CheckoutRefresh,
   Clock,
   ContainerAppPort,
   DEFAULT_TIMINGS,
@@ -52,6 +54,37 @@ export function releaseOwner(env: NodeJS.ProcessEnv = process.env): string {
     return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
   }
   return `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`;
+}
+
+/** Runs a program without a shell; rejects with its stderr when it fails. */
+export type RunFile = (file: string, args: readonly string[], cwd: string) => Promise<void>;
+
+const runFile: RunFile = (file, args, cwd) =>
+  new Promise((resolve, reject) => {
+    execFile(file, [...args], { cwd, timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (err === null) {
+        resolve();
+      } else {
+        const why = String(stderr).trim().split("\n").filter(Boolean).pop();
+        reject(new Error(why ?? err.message));
+      }
+    });
+  });
+
+/**
+ * `--refresh-from <remote>/<branch>`: `git pull --ff-only <remote> <branch>` in the repository, so
+ * a release that waited for the lock reads the stack file the release before it committed (a job's
+ * checkout is as old as the job). Fast-forward only: a checkout with commits of its own is left
+ * as it is (a warning).
+ */
+export function gitRefresh(
+  remote: string,
+  branch: string,
+  cwd: string = REPO_ROOT,
+  run: RunFile = runFile,
+): CheckoutRefresh {
+  const args = ["pull", "--ff-only", remote, branch];
+  return { command: `git ${args.join(" ")}`, run: () => run("git", args, cwd) };
 }
 
 /** Where to install the Pulumi CLI. */
@@ -180,6 +213,8 @@ export interface MainOverrides {
     outputs: Readonly<Record<string, string>>,
   ) => AzurePorts;
   readonly deps?: Partial<Omit<ReleaseDeps, "workspace" | "azure" | "telemetry">>;
+  /** Makes the checkout update of `--refresh-from`; by default `gitRefresh` in the repository. */
+  readonly refresh?: (remote: string, branch: string) => CheckoutRefresh;
 }
 
 function automationWorkspace(stackName: string, onOutput: (line: string) => void) {
@@ -281,6 +316,14 @@ export async function runReleaseCommand(
       owner: releaseOwner(),
       signal: controller.signal,
       lockWaitMs: parsed.waitForLockMs,
+      ...(parsed.refreshFrom === undefined
+        ? {}
+        : {
+            refresh: (overrides.refresh ?? gitRefresh)(
+              parsed.refreshFrom.remote,
+              parsed.refreshFrom.branch,
+            ),
+          }),
       ...overrides.deps,
     });
   } finally {

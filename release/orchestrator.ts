@@ -111,7 +111,8 @@ async function runCommand(command: ReleaseCommand, deps: ReleaseDeps): Promise<E
     if (command.kind === "status") {
       return await status(await loadContext(deps, { readOnly: true }), deps);
     }
-    return await exclusive(command.kind, deps, async () => {
+    return await exclusive(command.kind, deps, async (waited) => {
+      await checkoutUpToDate(deps, waited);
       if (command.kind === "deploy") {
         let loaded: ReleaseContext | undefined;
         try {
@@ -164,7 +165,7 @@ async function runCommand(command: ReleaseCommand, deps: ReleaseDeps): Promise<E
 async function exclusive(
   name: string,
   deps: ReleaseDeps,
-  run: () => Promise<ExitCode>,
+  run: (waited: LockWait | undefined) => Promise<ExitCode>,
 ): Promise<ExitCode> {
   const stack = deps.workspace.stackName;
   if (await deps.workspace.updateInProgress()) {
@@ -173,6 +174,7 @@ async function exclusive(
   const me = `${name} by ${deps.owner}`;
   const waitMs = deps.lockWaitMs ?? 0;
   const start = deps.clock.now();
+  let waited: LockWait | undefined;
   for (;;) {
     const holder = await deps.workspace.readLock();
     if (holder === undefined) {
@@ -188,12 +190,13 @@ async function exclusive(
         `another release holds stack ${stack} (${holder})${waitMs > 0 ? ` after waiting ${Math.round(waitMs / 1000)}s` : ""}; if that release is no longer running, remove its lock with: pulumi stack tag rm ${RELEASE_LOCK_TAG} --stack ${stack}`,
       );
     } else {
+      waited = { holder, generation: waited?.generation ?? (await deployedGeneration(deps)) };
       deps.report.info(`waiting for another release of ${stack} to finish (${holder})`);
       await deps.clock.sleep(LOCK_POLL_MS, deps.signal);
     }
   }
   try {
-    return await run();
+    return await run(waited);
   } finally {
     // Remove the lock only while it is ours (never another release's after a lost race).
     await bestEffort(
@@ -213,6 +216,105 @@ const LOCK_SETTLE_MS = 3_000;
 
 /** Time between looks at the release lock while `--wait-for-lock` waits. */
 const LOCK_POLL_MS = 30_000;
+
+/**
+ * How long a release that waited for the lock keeps updating its checkout for the stack file of
+ * the release it waited for: that release removes the lock, then its workflow commits and pushes
+ * the file (a later step: notifications flushed for up to 20 s, then three push attempts).
+ */
+export const REFRESH_WAIT_MS = 180_000;
+
+/** Time between those updates. */
+const REFRESH_POLL_MS = 15_000;
+
+/** What a command saw while it waited for another release's lock. */
+interface LockWait {
+  /** The release last seen holding the lock. */
+  readonly holder: string;
+  /** The deployed generation when the wait began; `undefined` when it could not be read. */
+  readonly generation: number | undefined;
+}
+
+/** The deployed generation (the app's tag), or `undefined` when it cannot be read. */
+async function deployedGeneration(deps: ReleaseDeps): Promise<number | undefined> {
+  try {
+    return (await loadContext(deps, { readOnly: true })).app?.generation;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The stack file's and the deployed generation when another release moved the deployed
+ * generation while this one waited and the stack file does not have that change; else undefined.
+ */
+async function changedWhileWaiting(
+  deps: ReleaseDeps,
+  waited: LockWait,
+): Promise<{ readonly file: number; readonly deployed: number } | undefined> {
+  let ctx: ReleaseContext;
+  try {
+    ctx = await loadContext(deps, { readOnly: true });
+  } catch (err) {
+    if (err instanceof Refused) {
+      return undefined; // the command's own loadContext refuses with the reason
+    }
+    throw err;
+  }
+  const deployed = ctx.app?.generation;
+  if (
+    ctx.release === undefined ||
+    deployed === undefined ||
+    waited.generation === undefined ||
+    deployed <= waited.generation ||
+    ctx.release.generation >= deployed
+  ) {
+    return undefined;
+  }
+  return { file: ctx.release.generation, deployed };
+}
+
+/**
+ * Run with the lock held, before the command reads the stack file: updates the checkout
+ * (`deps.refresh`); after a wait for another release, until the stack file has what that release
+ * deployed (its commit lands after it removed the lock, so this tries for `REFRESH_WAIT_MS`).
+ * Refuses, saying so, when the file stays older than that release's change.
+ */
+async function checkoutUpToDate(deps: ReleaseDeps, waited: LockWait | undefined): Promise<void> {
+  const refresh = deps.refresh;
+  const start = deps.clock.now();
+  for (;;) {
+    if (refresh !== undefined) {
+      try {
+        await refresh.run();
+      } catch (err) {
+        deps.report.error(
+          `warning: could not update the checkout (${refresh.command}): ${(err as Error).message.replace(/\.$/, "")}`,
+        );
+      }
+    }
+    const gap = waited === undefined ? undefined : await changedWhileWaiting(deps, waited);
+    if (waited === undefined || gap === undefined) {
+      return;
+    }
+    const short = shortStackName(deps.workspace.stackName);
+    const file = `Pulumi.${short}.yaml`;
+    const what = `another release of stack ${deps.workspace.stackName} (${waited.holder}) changed it while this one waited for the lock: what is deployed went from generation ${waited.generation} to ${gap.deployed}, and this checkout's ${file} is older than that release's commit (its release block has generation ${gap.file})`;
+    const elapsed = deps.clock.now() - start;
+    if (refresh === undefined) {
+      throw new Refused(`${what}. Pull that commit (git pull --ff-only) and run the command again`);
+    }
+    if (elapsed >= REFRESH_WAIT_MS) {
+      throw new Refused(
+        `${what}, also after ${REFRESH_WAIT_MS / 1000}s of ${refresh.command}: that release's stack file has not been pushed (the release workflow keeps a file it could not push as its run's artifact release-state-${short}). Push it, then run the command again`,
+      );
+    }
+    deps.report.info(
+      `waiting for the stack file of the release before this one (${waited.holder}) to reach this checkout (${refresh.command}): ${file} has generation ${gap.file}, Azure ${gap.deployed} (${Math.round(elapsed / 1000)}s of ${REFRESH_WAIT_MS / 1000}s)`,
+    );
+    await deps.clock.sleep(REFRESH_POLL_MS, deps.signal);
+  }
+}
 
 /** Prints the stack file's release next to what Azure serves. */
 async function status(ctx: ReleaseContext, deps: ReleaseDeps): Promise<ExitCode> {

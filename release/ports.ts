@@ -282,6 +282,17 @@ export const DEFAULT_TIMINGS: ReleaseTimings = {
   conflictRetryMs: 10_000,
 };
 
+/**
+ * Updates the checkout the stack file is read from. A job's checkout is as old as the job: a
+ * release queued on the lock must see the stack file the release before it committed.
+ */
+export interface CheckoutRefresh {
+  /** What it runs, as messages name it: `git pull --ff-only origin main`. */
+  readonly command: string;
+  /** Throws when the checkout could not be updated. */
+  run(): Promise<void>;
+}
+
 /** Everything the engine uses. */
 export interface ReleaseDeps {
   readonly workspace: ReleaseWorkspace;
@@ -297,6 +308,12 @@ export interface ReleaseDeps {
   readonly signal?: AbortSignal;
   /** How long to wait for another release's lock before refusing. @default 0 */
   readonly lockWaitMs?: number;
+  /**
+   * Brings the checkout's stack file up to what the releases before this one committed (the
+   * release workflow: `git pull --ff-only origin main`); run once the release lock is held, before
+   * the stack file is read. None: the stack file is read as it is.
+   */
+  readonly refresh?: CheckoutRefresh;
   /** Gate overrides for tests; by default the stack's `releaseGates` over the design's values. */
   readonly gates?: GateThresholds;
   /** Where release events go (the stack's webhook); none: no notifications. */

@@ -219,6 +219,7 @@ describe("release command line: commands", () => {
       "--steps": "10,100",
       "--pause": "1m",
       "--wait-for-lock": "5m",
+      "--refresh-from": "origin/main",
       "--no-watch": "", // a flag: no value
     };
     const given = (flag: string) => (values[flag] === "" ? [flag] : [flag, values[flag]]);
@@ -244,7 +245,7 @@ describe("release command line: commands", () => {
       }
     }
     assert.deepEqual(await listed("status"), ["--stack"]);
-    assert.deepEqual(await listed("rollback"), ["--stack", "--wait-for-lock"]);
+    assert.deepEqual(await listed("rollback"), ["--stack", "--wait-for-lock", "--refresh-from"]);
     assert.deepEqual(await listed("deploy"), [
       "--stack",
       "--version",
@@ -252,6 +253,7 @@ describe("release command line: commands", () => {
       "--slot",
       "--smoke-paths",
       "--wait-for-lock",
+      "--refresh-from",
     ]);
     assert.deepEqual(await listed("promote"), [
       "--stack",
@@ -260,6 +262,7 @@ describe("release command line: commands", () => {
       "--no-watch",
       "--smoke-paths",
       "--wait-for-lock",
+      "--refresh-from",
     ]);
   });
 });

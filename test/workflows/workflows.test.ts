@@ -378,7 +378,51 @@ describe("release.yml", () => {
     assert.equal(doc.jobs.release.concurrency, undefined);
     const run = steps(doc.jobs.release).find((s) => s.id === "release");
     assert.equal(
-      run.run.includes('if [ "$COMMAND" != status ]; then args+=(--wait-for-lock 60m); fi'),
+      run.run.includes(
+        'if [ "$COMMAND" != status ]; then args+=(--wait-for-lock 60m --refresh-from origin/main); fi',
+      ),
+      true,
+    );
+  });
+
+  it("runs a queued release from the stack file the release before it pushed: --refresh-from origin/main, the branch the job checked out and commits to", () => {
+    // given the release step's script, with an npm that prints its arguments
+    const list = steps(doc.jobs.release);
+    const checkout = list.find((s) => String(s.uses).startsWith("actions/checkout@"));
+    const script = list.find((s) => s.id === "release").run;
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "release-step-"));
+    fs.writeFileSync(path.join(bin, "npm"), '#!/bin/sh\nprintf "%s\\n" "$*"\n', { mode: 0o755 });
+    const argv = (env: Record<string, string>) =>
+      execFileSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ...env },
+        encoding: "utf8",
+      }).trim();
+    try {
+      // when / then: every changing command waits for the lock and then pulls origin/main
+      assert.equal(
+        argv({ COMMAND: "rollback", STACK: "prod" }),
+        "run release -- rollback --stack acme/prod --wait-for-lock 60m --refresh-from origin/main",
+      );
+      assert.equal(
+        argv({ COMMAND: "promote", STACK: "staging", STEPS: "10,100", PAUSE: "2m" }),
+        "run release -- promote --stack acme/staging --wait-for-lock 60m --refresh-from origin/main --steps 10,100 --pause 2m",
+      );
+      assert.equal(
+        argv({ COMMAND: "deploy", STACK: "dev", VERSION: "1.5.0", IMAGE: "a.io/b:1.5.0" }),
+        "run release -- deploy --stack acme/dev --wait-for-lock 60m --refresh-from origin/main --version 1.5.0 --image a.io/b:1.5.0",
+      );
+      assert.equal(
+        argv({ COMMAND: "status", STACK: "prod" }),
+        "run release -- status --stack acme/prod",
+      );
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+    // and the checkout is main's, with the credentials git pull (and the commit step) use
+    assert.deepEqual(checkout.with, { ref: "main" });
+    const commit = list.find((s) => s.id === "commit").run;
+    assert.equal(
+      commit.includes("git pull --rebase origin main && git push origin HEAD:main"),
       true,
     );
   });
