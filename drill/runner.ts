@@ -39,6 +39,7 @@ export const AKS_SCENARIOS: readonly string[] = [
   "error-rate-trigger",
   "rollback-to-inactive-revision",
   "failed-deploy-then-redeploy",
+  "watch-inconclusive",
   "notification-webhook-down",
 ];
 

@@ -414,6 +414,29 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: "watch-inconclusive",
+    title:
+      "a post-promotion watch whose last windows have too few requests to judge does not pass: the new version is rolled back (exit 1)",
+    before:
+      "the watch passed once its windows had been read, judged or not: at 20 requests a minute with 45% errors (18 of 40, under minRequests) no trigger could fire, the watch printed `passed` and the failing version stayed at 100%",
+    model: { userRequestsPerMinute: 20 },
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      { images: { [IMAGE("1.5.0")]: { errorRate: 0.45 } } },
+      {
+        release: "promote --steps 100",
+        expect: { exit: 1, output: "post-promotion watch: inconclusive: the watch's last" },
+      },
+    ],
+    expect: {
+      traffic: { blue: 100, green: 0 },
+      live: "blue",
+      activeRevisions: 2,
+      notifications: ["deploy", "promote-step 100", "rollback", "failure"],
+    },
+  },
+  {
     id: "notification-webhook-down",
     title:
       "a chat webhook that is down or throttles never fails or holds up a release: a warning, then the release goes on",

@@ -131,6 +131,12 @@ export const EXPECTED: Readonly<
     live: "green",
     told: /^interrupted \(Error: SIGINT\) during the post-promotion watch after 30s of 5 min: the promotion stands, green \(1\.5\.0\) serves 100% of traffic and the stack file says so; nothing watches it now\. Roll back if needed with: npm run release -- rollback --stack staging$/,
   },
+  "watch-inconclusive": {
+    exit: 1,
+    traffic: { blue: 100, green: 0 },
+    live: "blue",
+    told: /^promotion of green failed: post-promotion watch: inconclusive: the watch's last error-rate window \(\d\d:\d\d:\d\d to \d\d:\d\d:\d\d UTC, 2 min\) has (3\d|4\d) requests, fewer than the 50 a verdict needs; a window without enough requests never passes, so the watch ends without a verdict on the new version\. --no-watch skips the watch; `postPromotionWatchMinutes` sets its length$/,
+  },
   "notification-webhook-down": {
     exit: 0,
     traffic: { blue: 0, green: 100 },

@@ -9,6 +9,7 @@ import {
   errorRatePercent,
   gateQuery,
   promotionVerdict,
+  tooFewRequests,
   triggerReason,
 } from "../../release/gates";
 import { RequestStats, StatsQuery, probeNames } from "../../release/ports";
@@ -134,6 +135,18 @@ describe("release gates: the Logs query", () => {
 });
 
 describe("release gates: promotion criteria", () => {
+  it("has one definition of a window with too few requests, shared with the watch's end", () => {
+    assert.equal(
+      tooFewRequests(stats(49, 49, 9000), DEFAULT_GATES),
+      "49 requests, fewer than the 50 a verdict needs",
+    );
+    assert.equal(tooFewRequests(stats(50, 50, 9000), DEFAULT_GATES), undefined);
+    assert.equal(
+      tooFewRequests(stats(0, 0), { ...DEFAULT_GATES, minRequests: 1 }),
+      "0 requests, fewer than the 1 a verdict needs",
+    );
+  });
+
   it("is inconclusive with exactly minRequests - 1 requests, even without errors", () => {
     assert.deepEqual(promotionVerdict(stats(49, 0, 100), DEFAULT_GATES), {
       kind: "inconclusive",

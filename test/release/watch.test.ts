@@ -149,6 +149,91 @@ describe("post-promotion watch", () => {
     assert.equal(failure.version, "1.5.0");
   });
 
+  it("does not pass when its last windows have too few requests: rolls back as inconclusive (exit 1)", async () => {
+    // given: 20 requests a minute, 45% of them failing: no 2-minute window reaches minRequests (50)
+    const world = await startWorld({ userRequestsPerMinute: 20 });
+    world.model.setImageBehaviour(IMAGE_2, { errorRate: 0.45 });
+    const workspace = await released(world);
+    const notifier = recordingNotifier();
+    const { deps, report } = engineDeps(world, workspace, { gates: STAGING, notifier });
+
+    // when
+    const code = await runRelease(SWITCH, deps);
+
+    // then: the watch ran its 8 minutes, said the windows were inconclusive, and rolled back
+    assert.equal(code, 1);
+    assert.equal(world.clock.now(), Date.parse("2026-11-29T10:09:03Z"));
+    assert.match(
+      report.out.filter((line) => line.startsWith("watching green (1.5.0) until")).at(-1) ?? "",
+      /^watching green \(1\.5\.0\) until 10:09:03 UTC: health ok, \d+\.\d% errors \(\d+ of (\d|[1-4]\d)\), p95 \d+ ms over the last 2 min, inconclusive: (\d|[1-4]\d) requests, fewer than the 50 a verdict needs \(450s of 480s\)$/,
+    );
+    assert.equal(report.out.filter((line) => line.includes("watch passed")).length, 0);
+    assert.equal(report.err.length, 2);
+    assert.match(
+      report.err[0],
+      /^promotion of green failed: post-promotion watch: inconclusive: the watch's last error-rate window \(10:04:03 to 10:06:03 UTC, 2 min\) has (\d|[1-4]\d) requests, fewer than the 50 a verdict needs; a window without enough requests never passes, so the watch ends without a verdict on the new version\. --no-watch skips the watch; `postPromotionWatchMinutes` sets its length$/,
+    );
+    assert.equal(
+      report.err[1],
+      "rolled back automatically: blue (1.4.2) serves 100% of traffic again",
+    );
+    // with one traffic write, as for a trigger
+    assert.equal(
+      world.wire.filter((request) => request.method === "PATCH").length,
+      2,
+      "the switch and the rollback",
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+    assert.deepEqual(workspace.release, { ...BLUE_LIVE_GREEN_IDLE, generation: 4 });
+    assert.deepEqual(
+      notifier.sent.map((n) => n.event),
+      ["promote-step", "rollback", "failure"],
+    );
+  });
+
+  it("judges the p95 window too: enough requests for the error rate is not enough", async () => {
+    // given: 40 requests a minute; the error-rate window is 5 min (200 requests), the p95 window 1 min (40)
+    const world = await startWorld({ userRequestsPerMinute: 40 });
+    const workspace = await released(world);
+    const gates = { ...STAGING, rollbackErrorRateWindowMinutes: 5, rollbackP95WindowMinutes: 1 };
+    const { deps, report } = engineDeps(world, workspace, { gates });
+
+    // when
+    const code = await runRelease(SWITCH, deps);
+
+    // then: the progress lines judged the error rate, the end found the p95 window short
+    assert.equal(code, 1);
+    assert.match(
+      report.out.filter((line) => line.startsWith("watching green (1.5.0) until")).at(-1) ?? "",
+      /: health ok, 0\.0% errors \(0 of (1[5-9]\d|2\d\d)\), p95 \d+ ms over the last 5 min \(450s of 480s\)$/,
+    );
+    assert.match(
+      report.err[0],
+      /^promotion of green failed: post-promotion watch: inconclusive: the watch's last p95 window \(10:05:03 to 10:06:03 UTC, 1 min\) has (3\d|4\d) requests, fewer than the 50 a verdict needs; /,
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+  });
+
+  it("names a last window cut short by the watch's start by its length in seconds", async () => {
+    // given: a 1-minute watch checked every 45 s: its last check reads requests up to 90 s after
+    // the switch, so the 2-minute error-rate window is 90 s long; 20 requests a minute fill it with 30
+    const world = await startWorld({ userRequestsPerMinute: 20 });
+    const workspace = await released(world);
+    const gates = { ...STAGING, postPromotionWatchMinutes: 1, checkIntervalSeconds: 45 };
+    const { deps, report } = engineDeps(world, workspace, { gates });
+
+    // when
+    const code = await runRelease(SWITCH, deps);
+
+    // then
+    assert.equal(code, 1);
+    assert.match(
+      report.err[0],
+      /^promotion of green failed: post-promotion watch: inconclusive: the watch's last error-rate window \(10:01:03 to 10:02:33 UTC, 90s\) has (2\d|3\d) requests, fewer than the 50 a verdict needs; /,
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+  });
+
   it("does not pass on a check whose telemetry read failed: the last windows are judged first", async () => {
     // given: the Logs API fails once, on the check that reaches the end of the watched requests
     const world = await startWorld({ userRequestsPerMinute: 600 });
