@@ -41,6 +41,7 @@ export const AKS_SCENARIOS: readonly string[] = [
   "failed-deploy-then-redeploy",
   "watch-inconclusive",
   "notification-webhook-down",
+  "undo-refused-then-recorded",
 ];
 
 /** The repository root, where the committed stack files are. */
@@ -105,6 +106,8 @@ interface Run {
   readonly http: HttpChecker;
   readonly notifier: Notifier;
   readonly webhook: WebhookReceiver;
+  /** The steps whose `during` actions have run (once per step and run). */
+  readonly triggered: Set<ScenarioStep>;
   readonly output: string[];
   readonly problems: string[];
   lastExit: number | undefined;
@@ -174,8 +177,8 @@ async function releaseStep(
     lines.push(line);
     run.output.push(`[${name}] ${line}`);
     const during = step.during;
-    if (during !== undefined && line.includes(during.after) && !triggered.has(step)) {
-      triggered.add(step);
+    if (during !== undefined && line.includes(during.after) && !run.triggered.has(step)) {
+      run.triggered.add(step);
       run.pending.push(() => duringActions(run, step, controller));
     }
   };
@@ -194,14 +197,12 @@ async function releaseStep(
   return runRelease(parsed.command, deps);
 }
 
-const triggered = new WeakSet<ScenarioStep>();
-
 async function duringActions(run: Run, step: ScenarioStep, controller: AbortController) {
   for (const action of step.during?.do ?? []) {
     if ("signal" in action) {
       controller.abort(new Error(action.signal));
     } else {
-      await runStep(run, action);
+      await runStep(run, action, true);
     }
   }
 }
@@ -224,8 +225,11 @@ async function upStep(run: Run, step: ScenarioStep, lines: string[]): Promise<nu
   }
 }
 
-/** Runs one step and checks its expectations. */
-async function runStep(run: Run, step: ScenarioStep): Promise<void> {
+/**
+ * Runs one step and checks its expectations. A step's faults last until it ends; those of a
+ * `during` action (`nested`) last until the step it runs inside ends.
+ */
+async function runStep(run: Run, step: ScenarioStep, nested = false): Promise<void> {
   const lines: string[] = [];
   let exit: number | undefined;
   applyFaults(run.kube ?? run.model, step.faults);
@@ -285,7 +289,9 @@ async function runStep(run: Run, step: ScenarioStep): Promise<void> {
       await Promise.all(step.parallel.map((item) => runStep(run, item)));
     }
   } finally {
-    (run.kube ?? run.model).faults.clear();
+    if (!nested) {
+      (run.kube ?? run.model).faults.clear();
+    }
   }
   if (exit !== undefined) {
     run.lastExit = exit;
@@ -392,6 +398,7 @@ export async function runScenario(
           }),
       notifier,
       webhook,
+      triggered: new Set(),
       output: [],
       problems: [],
       lastExit: undefined,

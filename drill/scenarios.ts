@@ -392,6 +392,61 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: "undo-refused-then-recorded",
+    title:
+      "when putting traffic back keeps failing (exit 5), the way out the engine prints ends with the previous version live and recorded; a later pulumi up keeps it",
+    before:
+      "exit 5 offered setting traffic by hand as an alternative to the rollback command: the stack file still said the failed version was live, and the next pulumi up or merge deployment put it back at 100%",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      {
+        release: CANARY,
+        during: {
+          after: "watching green (1.5.0, ",
+          do: [
+            {
+              images: { [IMAGE("1.5.0")]: { errorRate: 0.2 } },
+              // Every traffic write is refused from here to the end of the promotion.
+              faults: [
+                {
+                  method: "PATCH",
+                  path: "/containerApps/[^/]+$",
+                  status: 409,
+                  code: "ContainerAppOperationInProgress",
+                  message: "another operation is in progress",
+                  times: 1000,
+                },
+                {
+                  method: "PUT",
+                  path: "/httproutes/chatbot-api$",
+                  status: 409,
+                  code: "Conflict",
+                  message: "the object has been modified",
+                  times: 1000,
+                },
+              ],
+            },
+          ],
+        },
+        expect: { exit: 5, output: "then run the same rollback command to record it" },
+      },
+      // The person follows the message: traffic set by hand, then the rollback command.
+      { traffic: { blue: 100, green: 0 } },
+      {
+        release: "rollback",
+        expect: { exit: 0, output: "rolled back stack staging: blue (1.4.2" },
+      },
+      { up: {}, expect: { exit: 0 } },
+    ],
+    expect: {
+      traffic: { blue: 100, green: 0 },
+      live: "blue",
+      activeRevisions: 2,
+      notifications: ["deploy", "promote-step 10", "promote-step 100", "failure", "rollback"],
+    },
+  },
+  {
     id: "watch-interrupted",
     title:
       "Ctrl-C during the post-promotion watch keeps the promotion and says so (exit 4, green live at 100%)",

@@ -12,9 +12,10 @@ import {
   parseGateState,
   parseReleaseState,
   slotRevision,
+  slotWeight,
   trafficOf,
 } from "./state";
-import { Refused } from "./traffic";
+import { Refused, describeTraffic } from "./traffic";
 
 /** The stack has not been created yet (no outputs): only a first deploy can run. */
 export class StackNotCreated extends Refused {
@@ -131,6 +132,15 @@ export async function loadContext(
   const ref = { resourceGroup, appName };
   const app = await deps.azure.getApp(ref);
   const ctx = { stack, ref, workspaceId: out.logAnalyticsWorkspaceId ?? "", gates, app };
+  if (release === undefined && app !== undefined) {
+    // The program refuses an `up` without a block, so a deployed app with none is a lost or
+    // hand-edited stack file: a deploy from nothing would put its version live at generation 1.
+    const missing = `Pulumi.${shortStackName(stack)}.yaml has no release block (chatbot-platform:release), but ${appName} is deployed (generation ${app.generation ?? 0}, serving ${describeTraffic(app.traffic.filter((entry) => entry.weight > 0))}). Restore the block the last release committed (git log -p -- Pulumi.${shortStackName(stack)}.yaml) before releasing`;
+    if (options.readOnly === true) {
+      return { ...ctx, release, behind: missing };
+    }
+    throw new Refused(missing);
+  }
   if (release === undefined || app === undefined) {
     return { ...ctx, release };
   }
@@ -177,8 +187,14 @@ export function assertTrafficMatches(ctx: ReleaseContext): void {
     .sort()
     .join(", ");
   if (want !== have) {
+    const release = ctx.release;
+    const versions = (["blue", "green"] as const)
+      .filter((slot) => release[slot] !== undefined)
+      .map((slot) => `${slot} (${release[slot]?.version}) ${slotWeight(release, slot)}%`)
+      .join(", ");
+    const short = shortStackName(ctx.stack);
     throw new Refused(
-      `Azure's traffic on ${ctx.ref.appName} (${have || "none"}) is not what the stack file says (${want}); it was changed outside the release command. Run pulumi up --stack ${shortStackName(ctx.stack)} to restore the stack file's traffic, or rollback`,
+      `Azure's traffic on ${ctx.ref.appName} (${have || "none"}) is not what the stack file says (${want}); it was changed outside the release command. Decide which is right before anything else: pulumi up --stack ${short} puts the stack file's traffic back (${versions}); npm run release -- rollback --stack ${short} records a rollback instead (after traffic was set by hand following a failed rollback)`,
     );
   }
 }

@@ -34,9 +34,10 @@ import {
   Slot,
   otherSlot,
   parseReleaseState,
+  trafficOf,
 } from "./state";
 import { bestEffort, recordRelease } from "./record";
-import { CheckFailed, Refused, waitReady } from "./traffic";
+import { CheckFailed, Refused, waitReady, writeTraffic } from "./traffic";
 import { verifyUrl } from "./verify";
 
 export interface DeployCommand {
@@ -163,17 +164,25 @@ export async function deploy(
       `\`--image\` must be a digest (<registry>/<repository>@sha256:<64 hex>) on stack prod, got ${command.image}`,
     );
   }
-  const previous = loaded?.release ?? parseReleaseState(await deps.workspace.readRelease());
+  let previous = loaded?.release ?? parseReleaseState(await deps.workspace.readRelease());
   const first = loaded?.app === undefined;
   if (loaded !== undefined && !first) {
     // The targeted `up` applies the block's traffic: it must be what Azure serves now.
     assertTrafficMatches(loaded);
   }
-  const { next, target } = nextRelease(previous, command, !first);
-  if (previous !== undefined && previous.canaryPercent > 0) {
+  let { next, target } = nextRelease(previous, command, !first);
+  if (loaded !== undefined && !first && previous !== undefined && previous.canaryPercent > 0) {
+    // A leftover canary share ends with one traffic write, recorded, before the update: on AKS
+    // the update rolls the slot's Deployment out before it writes the route, so the share would
+    // otherwise reach the new, unverified pods during the rollout.
+    const reset = { ...previous, canaryPercent: 0, generation: previous.generation + 1 };
+    await writeTraffic(deps, loaded.ref, trafficOf(loaded.ref.appName, reset), reset.generation);
+    await recordRelease(deps, reset);
     deps.report.info(
-      `the canary of ${otherSlot(previous.live)} (${previous.canaryPercent}%) ends: ${target} gets the new version at 0%`,
+      `the canary of ${otherSlot(previous.live)} (${previous.canaryPercent}%) ends: ${previous.live} serves 100% before ${target} gets the new version at 0%`,
     );
+    previous = reset;
+    ({ next, target } = nextRelease(previous, command, true));
   }
   // Written before the update: the program reads the new slot from it.
   await deps.workspace.writeRelease(next);

@@ -321,7 +321,11 @@ async function status(ctx: ReleaseContext, deps: ReleaseDeps): Promise<ExitCode>
   const release = ctx.release;
   const report = deps.report;
   if (release === undefined) {
-    report.info(`stack ${ctx.stack}: no release yet (run deploy)`);
+    if (ctx.behind !== undefined) {
+      report.error(`warning: ${ctx.behind}`);
+    } else {
+      report.info(`stack ${ctx.stack}: no release yet (run deploy)`);
+    }
     return EXIT.ok;
   }
   const verified = await deps.workspace.readVerified();

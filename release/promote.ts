@@ -35,6 +35,15 @@ import { verifyUrl } from "./verify";
 import { announce } from "./notify";
 import { MINUTE, RevisionObserver } from "./observe";
 import { watchPromotion } from "./watch";
+import { AKS_NAMESPACE, ROUTE_NAME, slotObjectName } from "./aks";
+
+/** The command that sends all traffic to `live` by hand, on the stack's target. */
+function manualTraffic(ctx: ReleaseContext, live: Slot): string {
+  const idle = otherSlot(live);
+  return ctx.app?.slotHeader === undefined
+    ? `az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${live}=100 ${idle}=0`
+    : `kubectl edit httproute ${ROUTE_NAME} --namespace ${AKS_NAMESPACE}: in the rule without matches, weight 100 on backendRef ${slotObjectName(live)} and 0 on ${slotObjectName(idle)}`;
+}
 
 export interface PromoteCommand {
   readonly kind: "promote";
@@ -265,7 +274,7 @@ export async function promote(
       await writeTraffic(deps, ctx.ref, original, generation);
     } catch (undo) {
       deps.report.error(
-        `error: putting traffic back failed: ${(undo as Error).message.replace(/\.$/, "")}. Traffic may still be split. Finish by hand: npm run release -- rollback --stack ${stack} (or set ${release.live} to 100%: az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${release.live}=100 ${idle}=0)`,
+        `error: putting traffic back failed: ${(undo as Error).message.replace(/\.$/, "")}. Traffic may still be split and the stack file still sends ${idle} (${candidate.version}) traffic, so a pulumi up would too. Finish with: npm run release -- rollback --stack ${stack} (it retries the traffic write and records ${release.live} live in the stack file). If it keeps failing, set the traffic by hand (${manualTraffic(ctx, release.live)}), then run the same rollback command to record it`,
       );
       return EXIT.rollbackFailed;
     }

@@ -87,7 +87,7 @@ export const EXPECTED: Readonly<
     exit: 0,
     traffic: { blue: 100, green: 0 },
     live: "blue",
-    told: /^the canary of green \(20%\) ends: green gets the new version at 0%$/,
+    told: /^the canary of green \(20%\) ends: blue serves 100% before green gets the new version at 0%$/,
   },
   "failed-deploy-then-redeploy": {
     exit: 0,
@@ -124,6 +124,12 @@ export const EXPECTED: Readonly<
     traffic: { blue: 100, green: 0 },
     live: "blue",
     told: /^promotion of green failed: post-promotion watch: rollback trigger: error rate \d+\.\d% \(\d+ of \d+\) over 2 min is above 5%$/,
+  },
+  "undo-refused-then-recorded": {
+    exit: 0,
+    traffic: { blue: 100, green: 0 },
+    live: "blue",
+    told: /^pulumi up: applied$/,
   },
   "watch-interrupted": {
     exit: 4,

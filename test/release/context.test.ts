@@ -259,7 +259,7 @@ describe("assertTrafficMatches", () => {
         assert.ok(err instanceof Refused);
         assert.equal(
           err.message,
-          `Azure's traffic on ${APP} (blue=${BLUE_REVISION}:70, green=${GREEN_REVISION}:30) is not what the stack file says (blue=${BLUE_REVISION}:100, green=${GREEN_REVISION}:0); it was changed outside the release command. Run pulumi up --stack prod to restore the stack file's traffic, or rollback`,
+          `Azure's traffic on ${APP} (blue=${BLUE_REVISION}:70, green=${GREEN_REVISION}:30) is not what the stack file says (blue=${BLUE_REVISION}:100, green=${GREEN_REVISION}:0); it was changed outside the release command. Decide which is right before anything else: pulumi up --stack prod puts the stack file's traffic back (blue (1.4.2) 100%, green (1.5.0) 0%); npm run release -- rollback --stack prod records a rollback instead (after traffic was set by hand following a failed rollback)`,
         );
         return true;
       },

@@ -248,6 +248,68 @@ describe("runRelease: exit codes", () => {
     assert.deepEqual(workspace.calls, LOCK_CALLS("deploy"));
   });
 
+  it("exits 3 when the stack file has no release block but the app is deployed; nothing changes", async () => {
+    // given: blue live in Azure, and a stack file that lost its block (a deploy from nothing
+    // would put the new version live at generation 1)
+    const world = await startWorld();
+    const workspace = await releasedStack(world);
+    workspace.release = undefined;
+    const from = world.model.faults.log.length;
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease(
+      { kind: "deploy", version: "1.6.0", image: IMAGE_3, smokePaths: ["/health"] },
+      deps,
+    );
+
+    // then
+    assert.equal(code, 3);
+    assert.deepEqual(report.err, [
+      `refused: Pulumi.prod.yaml has no release block (chatbot-platform:release), but ${APP} is deployed (generation 2, serving blue=${BLUE_REVISION}:100). Restore the block the last release committed (git log -p -- Pulumi.prod.yaml) before releasing; nothing changed`,
+    ]);
+    assert.deepEqual(workspace.calls, LOCK_CALLS("deploy"));
+    assert.deepEqual(armWrites(world, from), []);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+  });
+
+  it("ends a leftover canary with one recorded traffic write before the deploy's update", async () => {
+    // given: green at 10% (generation 3); the update fails, so the test sees what it started from
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    let atUpdate: Record<string, number> = {};
+    workspace.onUp = async () => {
+      atUpdate = trafficByLabel(world);
+      throw new Error("update failed");
+    };
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease(
+      { kind: "deploy", version: "1.6.0", image: IMAGE_3, smokePaths: ["/health"] },
+      deps,
+    );
+
+    // then: blue served 100% before the update began, and the stack file said so first
+    assert.deepEqual(atUpdate, { blue: 100, green: 0 });
+    const reset = { ...BLUE_LIVE_GREEN_IDLE, canaryPercent: 0, generation: 4 };
+    assert.deepEqual(workspace.calls.slice(1, 4), [
+      `writeRelease ${JSON.stringify(reset)}`,
+      `writeRelease ${JSON.stringify({ ...reset, latest: "green", generation: 5, green: { version: "1.6.0", image: IMAGE_3 } })}`,
+      "writeVerified (cleared)",
+    ]);
+    assert.equal(workspace.calls[4], "up app release: deploy 1.6.0 to green (generation 5)");
+    assert.equal(
+      report.out[0],
+      "the canary of green (10%) ends: blue serves 100% before green gets the new version at 0%",
+    );
+    assert.equal(code, 4);
+    assert.deepEqual(report.err, [
+      "error: pulumi up of the deploy failed: update failed; live traffic did not move; the stack file keeps the previous slots at generation 5",
+    ]);
+    assert.deepEqual(workspace.release, { ...reset, generation: 5 });
+  });
+
   it("exits 4 and prints Azure's error when a call fails; traffic did not move", async () => {
     // given
     const world = await startWorld();
@@ -347,7 +409,7 @@ describe("runRelease: exit codes", () => {
     assert.equal(code, 5);
     assert.deepEqual(report.err, [
       "promotion of green failed: the stack exports no `logAnalyticsWorkspaceId`: the gates cannot read the candidate's requests (run pulumi up once to add the output)",
-      "error: putting traffic back failed: Failed to update traffic. Traffic may still be split. Finish by hand: npm run release -- rollback --stack prod (or set blue to 100%: az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0)",
+      "error: putting traffic back failed: Failed to update traffic. Traffic may still be split and the stack file still sends green (1.5.0) traffic, so a pulumi up would too. Finish with: npm run release -- rollback --stack prod (it retries the traffic write and records blue live in the stack file). If it keeps failing, set the traffic by hand (az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0), then run the same rollback command to record it",
     ]);
     assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
     assert.deepEqual(workspace.release, {
@@ -576,11 +638,28 @@ describe("runRelease: status", () => {
     );
   });
 
-  it("says there is no release yet on a stack without a release block", async () => {
+  it("warns on a stack without a release block whose app is deployed", async () => {
     // given
     const world = await startWorld();
     const workspace = await releasedStack(world, { release: undefined });
     workspace.release = undefined;
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease({ kind: "status" }, deps);
+
+    // then: the app is deployed, so "no release yet" would be false
+    assert.equal(code, 0);
+    assert.deepEqual(report.out, []);
+    assert.deepEqual(report.err, [
+      `warning: Pulumi.prod.yaml has no release block (chatbot-platform:release), but ${APP} is deployed (generation 2, serving blue=${BLUE_REVISION}:100). Restore the block the last release committed (git log -p -- Pulumi.prod.yaml) before releasing`,
+    ]);
+  });
+
+  it("says there is no release yet on a stack without a release block or an app", async () => {
+    // given
+    const world = await startWorld();
+    const workspace = new MemoryWorkspace("prod", { outputs: { ...STACK_OUTPUTS } });
     const { deps, report } = engineDeps(world, workspace);
 
     // when

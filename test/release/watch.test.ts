@@ -419,7 +419,7 @@ describe("post-promotion watch", () => {
     assert.equal(code, 5);
     assert.match(
       lines[lines.length - 1],
-      /^ERR error: putting traffic back failed: .*the app is locked.*\. Traffic may still be split\. Finish by hand: npm run release -- rollback --stack prod \(or set blue to 100%: az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0\)$/,
+      /^ERR error: putting traffic back failed: .*the app is locked.*\. Traffic may still be split and the stack file still sends green \(1\.5\.0\) traffic, so a pulumi up would too\. Finish with: npm run release -- rollback --stack prod \(it retries the traffic write and records blue live in the stack file\)\. If it keeps failing, set the traffic by hand \(az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0\), then run the same rollback command to record it$/,
     );
     assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
   });
