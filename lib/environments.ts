@@ -1,5 +1,5 @@
 /**
- * Per-environment sizing and protection, from the design documents (shared/seeds 002: dev 0.5 vCPU /
+ * Per-environment sizing and protection, from the design documents (the platform design: dev 0.5 vCPU /
  * 1 GiB / 1-2 replicas, staging 1 vCPU / 2 GiB / 2-4, prod 2 vCPU / 4 GiB / 3-10) and Azure's rules.
  * Stack config may override the app and database sizes; everything else follows the environment.
  */

@@ -37,7 +37,7 @@ export interface AppFacts {
 /**
  * Container Apps (`services/App/containerApps/alerts.yaml`). CPU and memory: AMBA fixes 0.9 cores
  * and 500 MB; ours follow the app's size and the design's performance gate (CPU < 70%, memory
- * < 80% of what a replica has, shared/seeds 002). `Replicas < 1` only for an app that never scales
+ * < 80% of what a replica has, the platform design). `Replicas < 1` only for an app that never scales
  * to zero (dev may, `minReplicas: 0`: zero replicas is then normal).
  */
 export function containerAppAlerts(app: AppFacts): MetricAlert[] {
@@ -74,7 +74,7 @@ export function containerAppAlerts(app: AppFacts): MetricAlert[] {
       description: "Average CPU per replica above 70% of its allocation for 5 minutes.",
       severity: 2,
       alertClass: "ticket",
-      source: `${file} UsageNanoCores a9e1306a-a541-423f-a69e-bd37f8f5013a; threshold: shared/seeds 002 CPU < 70%`,
+      source: `${file} UsageNanoCores a9e1306a-a541-423f-a69e-bd37f8f5013a; threshold: platform design CPU < 70%`,
       metricNamespace: namespace,
       metricName: "UsageNanoCores",
       timeAggregation: "Average",
@@ -89,7 +89,7 @@ export function containerAppAlerts(app: AppFacts): MetricAlert[] {
       description: "Average working set per replica above 80% of its memory for 5 minutes.",
       severity: 2,
       alertClass: "ticket",
-      source: `${file} WorkingSetBytes 423b4280-1f68-49d8-b11a-6a816b0d9172; threshold: shared/seeds 002 memory < 80%`,
+      source: `${file} WorkingSetBytes 423b4280-1f68-49d8-b11a-6a816b0d9172; threshold: platform design memory < 80%`,
       metricNamespace: namespace,
       metricName: "WorkingSetBytes",
       timeAggregation: "Average",

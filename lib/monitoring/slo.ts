@@ -6,7 +6,7 @@
  * criteria, the trigger thresholds and windows are its rollback triggers, both from the stack's
  * gates (`lib/gates.ts` defaults merged with `chatbot-platform:releaseGates`, exactly what the
  * release command evaluates), and users' requests are selected by `lib/telemetry.ts`, the filter
- * the release gates use. Design (shared/seeds 002): p95 < 500 ms, error rate < 1%, availability
+ * the release gates use. Design targets: p95 < 500 ms, error rate < 1%, availability
  * 99.9%; roll back when the error rate is > 5% for 2 minutes, p95 > 2 s for 5 minutes, or more
  * than 3 consecutive health checks fail.
  *
@@ -117,7 +117,7 @@ export function sloAlerts(inputs: SloInputs): LogAlert[] {
     description: `p95 of users' requests over ${SLO_WINDOW.minutes} min is at or above the ${gates.promoteMaxP95Ms} ms objective (${gates.minRequests}+ requests).`,
     severity: 2,
     alertClass: "ticket",
-    source: "shared/seeds 002 SLO p95 < 500 ms = lib/gates.ts promoteMaxP95Ms",
+    source: "platform design SLO p95 < 500 ms = lib/gates.ts promoteMaxP95Ms",
     query: [
       users(inputs),
       between(SLO_WINDOW.minutes, 0),
@@ -139,7 +139,7 @@ export function sloAlerts(inputs: SloInputs): LogAlert[] {
     description: `Failed users' requests over ${SLO_WINDOW.minutes} min are at or above the ${gates.promoteMaxErrorRatePercent}% objective (${gates.minRequests}+ requests).`,
     severity: 2,
     alertClass: "ticket",
-    source: "shared/seeds 002 SLO error rate < 1% = lib/gates.ts promoteMaxErrorRatePercent",
+    source: "platform design SLO error rate < 1% = lib/gates.ts promoteMaxErrorRatePercent",
     query: [
       users(inputs),
       between(SLO_WINDOW.minutes, 0),
@@ -167,7 +167,7 @@ export function sloAlerts(inputs: SloInputs): LogAlert[] {
       description: `Users' requests fail ${w.burnRate} times faster than the ${AVAILABILITY_SLO_PERCENT}% availability objective allows, over ${w.longMinutes} min and over ${w.shortMinutes} min, both ending ${lag} min ago (ingestion lag).`,
       severity: page ? 1 : 3,
       alertClass: w.alertClass,
-      source: "shared/seeds 002 availability 99.9%; Google SRE workbook multiwindow burn rates",
+      source: "platform design availability 99.9%; Google SRE workbook multiwindow burn rates",
       query: [
         users(inputs),
         between(w.longMinutes, lag),
@@ -223,7 +223,7 @@ export function triggerAlerts(inputs: SloInputs): LogAlert[] {
       key: "trigger-error-rate",
       displayName: `Rollback trigger: error rate above ${gates.rollbackErrorRatePercent}% for ${errorWindow} min`,
       description: `${whose} users' requests failed above ${gates.rollbackErrorRatePercent}% over ${errorWindow} min (${gates.minRequests}+ requests): the release rolls back on this; roll back by hand outside a release.`,
-      source: "shared/seeds 002 rollback trigger = lib/gates.ts rollbackErrorRate*",
+      source: "platform design rollback trigger = lib/gates.ts rollbackErrorRate*",
       query: [
         users(inputs),
         between(errorWindow, lag),
@@ -241,7 +241,7 @@ export function triggerAlerts(inputs: SloInputs): LogAlert[] {
       key: "trigger-p95-latency",
       displayName: `Rollback trigger: p95 latency above ${gates.rollbackP95Ms} ms for ${p95Window} min`,
       description: `${whose} p95 latency was above ${gates.rollbackP95Ms} ms over ${p95Window} min (${gates.minRequests}+ requests): the release rolls back on this; roll back by hand outside a release.`,
-      source: "shared/seeds 002 rollback trigger = lib/gates.ts rollbackP95*",
+      source: "platform design rollback trigger = lib/gates.ts rollbackP95*",
       query: [
         users(inputs),
         between(p95Window, lag),
@@ -258,7 +258,7 @@ export function triggerAlerts(inputs: SloInputs): LogAlert[] {
       key: "trigger-health-checks",
       displayName: `Rollback trigger: more than ${gates.maxConsecutiveHealthFailures} health checks in a row failed`,
       description: `The last ${healthChecks} health checks a ${by === "Slot" ? "pod" : "replica"} answered (${inputs.healthPath}) all failed. A ${by === "Slot" ? "pod" : "replica"} that does not answer at all records no request: the ${by === "Slot" ? "ready-pod and failed-pod" : "restart and replica"} alerts catch that.`,
-      source: "shared/seeds 002 rollback trigger = lib/gates.ts maxConsecutiveHealthFailures",
+      source: "platform design rollback trigger = lib/gates.ts maxConsecutiveHealthFailures",
       query: [
         "AppRequests",
         between(healthWindow, lag),
