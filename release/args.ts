@@ -8,6 +8,8 @@
  * commands costs nothing on the way to another command.
  */
 import { Command, CommanderError } from "commander";
+import { DEFAULT_GATES } from "../lib/gates";
+import { revisionSuffix } from "../lib/naming";
 import { parseStackName, StackNameError } from "../scripts/cli/stacks";
 import { optionValue } from "../scripts/cli/values";
 import type { ReleaseCommand } from "./orchestrator";
@@ -21,8 +23,21 @@ function usageError(message: string): ReleaseConfigError {
   return new state.ReleaseConfigError(message);
 }
 
-/** Observation time of a canary step: long enough for the ingestion lag (3 min) plus the error-rate window (2 min). */
+/**
+ * Observation time of a canary step: the p95 trigger's window (`rollbackP95WindowMinutes`, 5 min),
+ * so every rollback trigger judges a full window of the step. (The ingestion lag is not part of
+ * it: a step is judged only once its window has been ingested, `release/promote.ts`.)
+ */
 export const DEFAULT_PAUSE = "5m";
+
+/**
+ * The shortest `--pause`, in minutes: the error-rate trigger's window
+ * (`rollbackErrorRateWindowMinutes`, the shortest trailing window a gate judges). A step is observed
+ * for the pause and then until its window has been ingested, so the ingestion lag is waited for
+ * anyway; but a step shorter than this window would be judged on less data than the design's
+ * "error rate above 5% for 2 minutes" looks at.
+ */
+export const MIN_PAUSE_MINUTES = DEFAULT_GATES.rollbackErrorRateWindowMinutes;
 
 /** Canary steps when `--steps` is not given: gated steps before 100%. `--steps 100` skips them. */
 export const DEFAULT_STEPS: readonly number[] = [10, 50, 100];
@@ -56,13 +71,37 @@ interface RawOptions {
   refreshFrom?: string;
 }
 
-/** `90s`, `2m`, `0` -> milliseconds. */
+/**
+ * The program's image rule (`imageProblem`, lib/config): lowercase, a tag other than `latest` or a
+ * `sha256` digest. Loaded when a deploy is parsed (it brings zod).
+ */
+function programImageProblem(image: string): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const schema = require("../lib/config/schema") as typeof import("../lib/config/schema");
+  return schema.imageProblem(image);
+}
+
+/** `90s`, `2m`, `0s` -> milliseconds. The unit is required: is `5` five seconds or five minutes? */
 export function parseDuration(text: string, flag = "--pause"): number {
-  const match = /^(\d+)(s|m)?$/.exec(text);
+  if (/^\d+$/.test(text)) {
+    throw usageError(`\`${flag}\` needs a unit, s or m (${text}s or ${text}m), got ${text}`);
+  }
+  const match = /^(\d+)(s|m)$/.exec(text);
   if (match === null) {
     throw usageError(`\`${flag}\` must look like 90s or 2m, got ${text}`);
   }
   return Number(match[1]) * (match[2] === "m" ? 60_000 : 1000);
+}
+
+/** `--pause`: a duration of at least `MIN_PAUSE_MINUTES`. */
+export function parsePause(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < MIN_PAUSE_MINUTES * 60_000) {
+    throw usageError(
+      `\`--pause\` must be at least ${MIN_PAUSE_MINUTES}m, got ${text}: the error-rate rollback trigger judges the last ${MIN_PAUSE_MINUTES} min of the candidate's requests (rollbackErrorRateWindowMinutes), and a shorter step would be judged on less data than that (the ${DEFAULT_GATES.ingestionLagMinutes} min ingestion lag is waited for after the pause anyway)`,
+    );
+  }
+  return ms;
 }
 
 /** `10,50,100` -> [10, 50, 100]: ascending, intermediate steps 1..50, the last 100. */
@@ -128,20 +167,17 @@ function parseCommand(name: string, options: RawOptions): ReleaseCommand {
   switch (name) {
     case "deploy": {
       const { version, image, slot } = options;
-      if (version === undefined || !/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version)) {
+      // The program's rules (lib/naming.ts, lib/config/schema.ts), so that a value the program
+      // would refuse is refused here, before the lock, the stack file or `pulumi up`.
+      if (version === undefined || revisionSuffix(version) === undefined) {
         throw usageError(
-          `\`--version\` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-', got ${version ?? "(none)"}`,
+          `\`--version\` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-' (it names the revision), got ${version ?? "(none)"}`,
         );
       }
-      if (
-        image === undefined ||
-        /\s/.test(image) ||
-        !/[:@]/.test(image.slice(image.lastIndexOf("/") + 1)) ||
-        /:latest$/.test(image)
-      ) {
-        throw usageError(
-          `\`--image\` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got ${image ?? "(none)"}`,
-        );
+      // An empty reference gets the rule's "expected an image reference such as ...".
+      const imageProblem = programImageProblem(image ?? "");
+      if (image === undefined || imageProblem !== undefined) {
+        throw usageError(`\`--image\`: ${imageProblem}; got ${image ?? "(none)"}`);
       }
       if (slot !== undefined && slot !== "blue" && slot !== "green") {
         throw usageError(`\`--slot\` must be blue or green, got ${slot}`);
@@ -158,7 +194,7 @@ function parseCommand(name: string, options: RawOptions): ReleaseCommand {
       return {
         kind: "promote",
         steps: options.steps === undefined ? DEFAULT_STEPS : parseSteps(options.steps),
-        pauseMs: parseDuration(options.pause ?? DEFAULT_PAUSE),
+        pauseMs: parsePause(options.pause ?? DEFAULT_PAUSE),
         smokePaths: parseSmokePaths(options.smokePaths),
         ...(options.watch === false ? { watch: false } : {}),
       };
@@ -169,19 +205,62 @@ function parseCommand(name: string, options: RawOptions): ReleaseCommand {
   }
 }
 
-const EXIT_CODES = [
-  "",
-  "Exit codes:",
-  "  0  done",
-  "  1  a check or gate failed; traffic is back where it was",
-  "  2  usage error, a malformed release block, the Pulumi CLI is missing or Azure is not signed in",
-  "  3  refused before any change (live slot, nothing verified, stale stack file, locked)",
-  "  4  an error, timeout or interruption; traffic is back where it was (interrupted during the post-promotion watch: the promotion stands)",
-  "  5  putting traffic back failed: the message names the command that finishes it",
-];
+const USAGE_EXIT =
+  "  2  usage error, a malformed release block, the Pulumi CLI is missing or Azure is not signed in";
 
-function examples(lines: string[]): string {
-  return [...EXIT_CODES, "", "Examples:", ...lines.map((line) => `  ${line}`)].join("\n");
+/**
+ * The exit codes each command can return (README, the table after **Locks.**), for its help; the
+ * `release` help lists them all.
+ */
+const EXIT_CODES: Readonly<Record<"release" | ReleaseCommand["kind"], readonly string[]>> = {
+  release: [
+    "  0  done",
+    "  1  a check or gate failed; traffic is back where it was",
+    USAGE_EXIT,
+    "  3  refused before any change (live slot, nothing verified, stale stack file, locked)",
+    "  4  an error, timeout or interruption; traffic is back where it was (interrupted during the post-promotion watch: the promotion stands)",
+    "  5  putting traffic back failed: the message names the command that finishes it",
+  ],
+  status: [
+    "  0  done (a stale or missing release block is a warning)",
+    USAGE_EXIT,
+    "  3  refused: the stack cannot be opened, exports no subscription or has no app yet",
+    "  4  an error, timeout or interruption while reading the stack or Azure",
+  ],
+  deploy: [
+    "  0  done: the version is verified in the idle slot at 0% (on a first release, live)",
+    "  1  a check failed: the revision is not ready or not verified; live traffic did not move",
+    USAGE_EXIT,
+    "  3  refused before any change (the slot is live, stale stack file, Azure's traffic differs from the file, locked)",
+    "  4  an error, timeout or interruption; live traffic did not move",
+    "  5  the stack file could not record what Azure now serves: the message names the command that records it",
+  ],
+  promote: [
+    "  0  done",
+    "  1  a check or gate failed; traffic is back where it was",
+    USAGE_EXIT,
+    "  3  refused before any change (nothing verified, stale stack file, Azure's traffic differs from the file, locked)",
+    "  4  an error, timeout or interruption; traffic is back where it was (interrupted during the post-promotion watch: the promotion stands)",
+    "  5  putting traffic back failed, or the stack file could not record a traffic change: the message names the command that finishes it",
+  ],
+  rollback: [
+    "  0  done",
+    USAGE_EXIT,
+    "  3  refused before any change (nothing to roll back to, the target revision cannot be made ready, stale stack file, locked)",
+    "  4  an error, timeout or interruption; traffic is where it was",
+    "  5  the stack file could not record the traffic change: the message names the command that records it",
+  ],
+};
+
+function examples(command: keyof typeof EXIT_CODES, lines: string[]): string {
+  return [
+    "",
+    "Exit codes:",
+    ...EXIT_CODES[command],
+    "",
+    "Examples:",
+    ...lines.map((line) => `  ${line}`),
+  ].join("\n");
 }
 
 const STACK_HELP = "the stack: dev, staging, prod (a Pulumi.<stack>.yaml), or <org>/<stack>";
@@ -222,7 +301,7 @@ export function defineReleaseCommands(
     .command("status")
     .description("print the stack file's slots next to what Azure serves, and the next command")
     .option("--stack <name>", STACK_HELP, optionValue)
-    .addHelpText("after", examples(["npm run release -- status --stack staging"]))
+    .addHelpText("after", examples("status", ["npm run release -- status --stack staging"]))
     .action(action("status"));
 
   release
@@ -247,7 +326,7 @@ export function defineReleaseCommands(
     .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
     .addHelpText(
       "after",
-      examples([
+      examples("deploy", [
         "npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",
         "npm run release -- deploy --stack prod --version 1.5.0 --image <registry>/chatbot-api@sha256:<64 hex>",
       ]),
@@ -267,7 +346,7 @@ export function defineReleaseCommands(
     )
     .option(
       "--pause <duration>",
-      "observation time of each step below 100 (default: 5m)",
+      `observation time of each step below 100, with its unit (90s, 5m): at least ${MIN_PAUSE_MINUTES}m, the error-rate trigger's window; the step then waits for its telemetry to be ingested (default: ${DEFAULT_PAUSE})`,
       optionValue,
     )
     .option(
@@ -279,7 +358,7 @@ export function defineReleaseCommands(
     .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
     .addHelpText(
       "after",
-      examples([
+      examples("promote", [
         "npm run release -- promote --stack staging",
         "npm run release -- promote --stack prod --steps 10,50,100 --pause 5m",
         "npm run release -- promote --stack dev --steps 100",
@@ -294,12 +373,12 @@ export function defineReleaseCommands(
     .option("--stack <name>", STACK_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
     .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
-    .addHelpText("after", examples(["npm run release -- rollback --stack prod"]))
+    .addHelpText("after", examples("rollback", ["npm run release -- rollback --stack prod"]))
     .action(action("rollback"));
 
   return release.addHelpText(
     "after",
-    examples([
+    examples("release", [
       "npm run release -- status --stack staging",
       "npm run release -- deploy --help",
       "npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",

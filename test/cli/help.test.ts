@@ -292,7 +292,7 @@ describe("usage errors", () => {
     assert.equal(code, 2);
     assert.equal(
       io.err,
-      `error: \`--image\` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got bad\n${HINT}`,
+      `error: \`--image\`: expected a tag or a digest (\`:<tag>\` or \`@sha256:<digest>\`); an untagged image means \`latest\`; got bad\n${HINT}`,
     );
   });
 });

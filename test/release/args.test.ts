@@ -2,8 +2,17 @@
 // command's --help lists.
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseArgs, parseDuration, parseSteps, RELEASE_COMMANDS } from "../../release/args";
+import {
+  MIN_PAUSE_MINUTES,
+  parseArgs,
+  parseDuration,
+  parseSteps,
+  RELEASE_COMMANDS,
+} from "../../release/args";
+import { DEFAULT_GATES } from "../../lib/gates";
 import { ReleaseConfigError } from "../../release/state";
+import { imageProblem } from "../../lib/config";
+import { revisionSuffix } from "../../lib/naming";
 import { runCli } from "../../scripts/cli/program";
 
 const DIGEST = `chatbotregistry.azurecr.io/chatbot-api@sha256:${"a".repeat(64)}`;
@@ -24,10 +33,23 @@ const STEPS_ERROR = (text: string) =>
   `\`--steps\` must be ascending percentages, each but the last from 1 to 50 (the canary range), the last 100; got ${text}`;
 const SMOKE_ERROR = (text: string) =>
   `\`--smoke-paths\` must be a comma-separated list of paths starting with /, got ${text}`;
-const IMAGE_ERROR = (text: string) =>
-  `\`--image\` must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest> and not :latest, got ${text}`;
+/** The program's image rules (lib/config/messages.ts), word for word. */
+const IMAGE = {
+  reference:
+    "expected an image reference such as `<registry>/<repository>:<tag>` or `<registry>/<repository>@sha256:<digest>`",
+  untagged:
+    "expected a tag or a digest (`:<tag>` or `@sha256:<digest>`); an untagged image means `latest`",
+  latest: "the `latest` tag is mutable; pin a version tag or a digest",
+  digest: "a digest must be `@sha256:` followed by 64 lowercase hex characters",
+  tag: "expected a valid tag after `:`",
+  lowercase: (name: string) =>
+    `a repository name must be lowercase (Docker refuses the reference): use \`${name}\``,
+};
+const IMAGE_ERROR = (problem: string, text: string) => `\`--image\`: ${problem}; got ${text}`;
 const VERSION_ERROR = (text: string) =>
-  `\`--version\` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-', got ${text}`;
+  `\`--version\` must start with a letter or digit and use letters, digits, '.', '_', '+' and '-' (it names the revision), got ${text}`;
+const PAUSE_TOO_SHORT = (text: string) =>
+  `\`--pause\` must be at least 2m, got ${text}: the error-rate rollback trigger judges the last 2 min of the candidate's requests (rollbackErrorRateWindowMinutes), and a shorter step would be judged on less data than that (the 3 min ingestion lag is waited for after the pause anyway)`;
 
 describe("release command line: commands", () => {
   it("parses status and rollback with a short or an org-qualified stack", () => {
@@ -148,19 +170,29 @@ describe("release command line: commands", () => {
     });
   });
 
-  it("parses promote steps, a pause in seconds, minutes or 0, and smoke paths", () => {
+  it("parses promote steps, a pause in seconds or minutes from 2m up, and smoke paths", () => {
     // given / when / then
     assert.deepEqual(
-      parseArgs(["promote", "--stack", "prod", "--steps", "10,50,100", "--pause", "90s"]).command,
-      { kind: "promote", steps: [10, 50, 100], pauseMs: 90_000, smokePaths: ["/health", "/ready"] },
+      parseArgs(["promote", "--stack", "prod", "--steps", "10,50,100", "--pause", "150s"]).command,
+      {
+        kind: "promote",
+        steps: [10, 50, 100],
+        pauseMs: 150_000,
+        smokePaths: ["/health", "/ready"],
+      },
     );
     assert.deepEqual(
       parseArgs(["promote", "--stack", "prod", "--pause", "5m", "--smoke-paths", "/"]).command,
       { kind: "promote", steps: [10, 50, 100], pauseMs: 300_000, smokePaths: ["/"] },
     );
     assert.deepEqual(
-      parseArgs(["promote", "--stack", "prod", "--steps", "1,100", "--pause", "0"]).command,
-      { kind: "promote", steps: [1, 100], pauseMs: 0, smokePaths: ["/health", "/ready"] },
+      parseArgs(["promote", "--stack", "prod", "--steps", "1,100", "--pause", "2m"]).command,
+      { kind: "promote", steps: [1, 100], pauseMs: 120_000, smokePaths: ["/health", "/ready"] },
+    );
+    assert.equal(
+      (parseArgs(["promote", "--stack", "prod", "--pause", "120s"]).command as { pauseMs: number })
+        .pauseMs,
+      120_000,
     );
   });
 
@@ -202,7 +234,7 @@ describe("release command line: commands", () => {
         "--image",
         "a.io/b:1",
         "--wait-for-lock",
-        "0",
+        "0s",
       ]).waitForLockMs,
       0,
     );
@@ -217,7 +249,7 @@ describe("release command line: commands", () => {
       "--slot": "blue",
       "--smoke-paths": "/health",
       "--steps": "10,100",
-      "--pause": "1m",
+      "--pause": "2m",
       "--wait-for-lock": "5m",
       "--refresh-from": "origin/main",
       "--no-watch": "", // a flag: no value
@@ -264,6 +296,63 @@ describe("release command line: commands", () => {
       "--wait-for-lock",
       "--refresh-from",
     ]);
+  });
+});
+
+describe("release command line: exit codes in --help", () => {
+  /** The `Exit codes:` lines of `release <command> --help`. */
+  async function exitCodes(command: readonly string[]): Promise<string[]> {
+    let help = "";
+    await runCli(["release", ...command, "--help"], {
+      stdout: (text) => (help += text),
+      stderr: () => undefined,
+    });
+    const lines = help.split("\n");
+    return lines.slice(lines.indexOf("Exit codes:") + 1, lines.indexOf("Examples:") - 1);
+  }
+  const USAGE =
+    "  2  usage error, a malformed release block, the Pulumi CLI is missing or Azure is not signed in";
+
+  it("lists for status only what status returns: no failed check, no traffic, nothing to put back", async () => {
+    assert.deepEqual(await exitCodes(["status"]), [
+      "  0  done (a stale or missing release block is a warning)",
+      USAGE,
+      "  3  refused: the stack cannot be opened, exports no subscription or has no app yet",
+      "  4  an error, timeout or interruption while reading the stack or Azure",
+    ]);
+  });
+
+  it("lists for deploy that live traffic never moves", async () => {
+    assert.deepEqual(await exitCodes(["deploy"]), [
+      "  0  done: the version is verified in the idle slot at 0% (on a first release, live)",
+      "  1  a check failed: the revision is not ready or not verified; live traffic did not move",
+      USAGE,
+      "  3  refused before any change (the slot is live, stale stack file, Azure's traffic differs from the file, locked)",
+      "  4  an error, timeout or interruption; live traffic did not move",
+      "  5  the stack file could not record what Azure now serves: the message names the command that records it",
+    ]);
+  });
+
+  it("lists for promote every code, and for rollback no failed check", async () => {
+    assert.deepEqual(await exitCodes(["promote"]), [
+      "  0  done",
+      "  1  a check or gate failed; traffic is back where it was",
+      USAGE,
+      "  3  refused before any change (nothing verified, stale stack file, Azure's traffic differs from the file, locked)",
+      "  4  an error, timeout or interruption; traffic is back where it was (interrupted during the post-promotion watch: the promotion stands)",
+      "  5  putting traffic back failed, or the stack file could not record a traffic change: the message names the command that finishes it",
+    ]);
+    assert.deepEqual(await exitCodes(["rollback"]), [
+      "  0  done",
+      USAGE,
+      "  3  refused before any change (nothing to roll back to, the target revision cannot be made ready, stale stack file, locked)",
+      "  4  an error, timeout or interruption; traffic is where it was",
+      "  5  the stack file could not record the traffic change: the message names the command that records it",
+    ]);
+    assert.deepEqual(
+      (await exitCodes([])).map((line) => line.slice(0, 3)),
+      ["  0", "  1", "  2", "  3", "  4", "  5"],
+    );
   });
 });
 
@@ -317,13 +406,107 @@ describe("release command line: usage errors", () => {
     refuses(deploy(["--version", "1.0/2"]), VERSION_ERROR("1.0/2"));
   });
 
+  it("takes exactly the versions the program takes (a version names the revision)", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .oneof(fc.string({ maxLength: 12 }), fc.stringMatching(/^[A-Za-z0-9._+\/ -]{1,12}$/))
+          // commander reads `-h`, `--x` as options, not as the value
+          .filter((version) => !/^-[-A-Za-z]/.test(version)),
+        (version) => {
+          // given
+          const argv = ["deploy", "--stack", "dev", "--version", version, "--image", "a.io/b:1"];
+
+          // when / then: the schema's rule, revisionSuffix (lib/naming.ts)
+          if (revisionSuffix(version) === undefined) {
+            refuses(argv, VERSION_ERROR(version));
+          } else {
+            assert.equal((parseArgs(argv).command as { version: string }).version, version);
+          }
+        },
+      ),
+    );
+  });
+
   it("fails when the deploy image is missing, untagged, :latest or has whitespace", () => {
     const deploy = (image: string[]) => ["deploy", "--stack", "dev", "--version", "1.0", ...image];
-    refuses(deploy([]), IMAGE_ERROR("(none)"));
-    refuses(deploy(["--image", "acr.io/api"]), IMAGE_ERROR("acr.io/api"));
-    refuses(deploy(["--image", "localhost:5000/api"]), IMAGE_ERROR("localhost:5000/api"));
-    refuses(deploy(["--image", "acr.io/api:latest"]), IMAGE_ERROR("acr.io/api:latest"));
-    refuses(deploy(["--image", "acr.io/api:1 .0"]), IMAGE_ERROR("acr.io/api:1 .0"));
+    refuses(deploy([]), IMAGE_ERROR(IMAGE.reference, "(none)"));
+    refuses(deploy(["--image", ""]), IMAGE_ERROR(IMAGE.reference, ""));
+    refuses(deploy(["--image", "acr.io/api"]), IMAGE_ERROR(IMAGE.untagged, "acr.io/api"));
+    refuses(
+      deploy(["--image", "localhost:5000/api"]),
+      IMAGE_ERROR(IMAGE.untagged, "localhost:5000/api"),
+    );
+    refuses(
+      deploy(["--image", "acr.io/api:latest"]),
+      IMAGE_ERROR(IMAGE.latest, "acr.io/api:latest"),
+    );
+    refuses(
+      deploy(["--image", "acr.io/api:1 .0"]),
+      IMAGE_ERROR(IMAGE.reference, "acr.io/api:1 .0"),
+    );
+  });
+
+  it("fails when the deploy image breaks the program's rule: uppercase, a bad digest or tag", () => {
+    // given: what the program (lib/config imageProblem) refuses at `pulumi up`
+    const deploy = (image: string) => [
+      "deploy",
+      "--stack",
+      "staging",
+      "--version",
+      "1.6.0",
+      "--image",
+      image,
+    ];
+
+    // when / then: refused while the arguments are parsed, with the program's words
+    refuses(
+      deploy("ChatbotRegistry.azurecr.io/chatbot-api:1.6.0"),
+      IMAGE_ERROR(
+        IMAGE.lowercase("chatbotregistry.azurecr.io/chatbot-api:1.6.0"),
+        "ChatbotRegistry.azurecr.io/chatbot-api:1.6.0",
+      ),
+    );
+    refuses(
+      deploy(`acr.io/Chatbot-API@sha256:${"a".repeat(64)}`),
+      IMAGE_ERROR(
+        IMAGE.lowercase(`acr.io/chatbot-api@sha256:${"a".repeat(64)}`),
+        `acr.io/Chatbot-API@sha256:${"a".repeat(64)}`,
+      ),
+    );
+    refuses(deploy("acr.io/api@sha256:abc"), IMAGE_ERROR(IMAGE.digest, "acr.io/api@sha256:abc"));
+    refuses(
+      deploy(`acr.io/api@sha256:${"A".repeat(64)}`),
+      IMAGE_ERROR(IMAGE.digest, `acr.io/api@sha256:${"A".repeat(64)}`),
+    );
+    refuses(deploy("acr.io/api:.1"), IMAGE_ERROR(IMAGE.tag, "acr.io/api:.1"));
+    refuses(deploy("acr.io/api:"), IMAGE_ERROR(IMAGE.tag, "acr.io/api:"));
+  });
+
+  it("takes exactly the images the program takes", () => {
+    // given: images the program accepts and refuses
+    const images = [
+      "acr.io/api:1.6.0",
+      "localhost:5000/team/api:2.0.0-rc.1",
+      DIGEST,
+      "ChatbotRegistry.azurecr.io/chatbot-api:1.6.0",
+      "acr.io/api",
+      "acr.io/api:latest",
+      "acr.io/api@sha256:abc",
+      "acr.io/api:-x",
+    ];
+    for (const image of images) {
+      // when
+      const problem = imageProblem(image);
+      const argv = ["deploy", "--stack", "dev", "--version", "1", "--image", image];
+
+      // then
+      if (problem === undefined) {
+        assert.equal((parseArgs(argv).command as { image: string }).image, image);
+      } else {
+        refuses(argv, IMAGE_ERROR(problem, image));
+      }
+    }
   });
 
   it("fails when the deploy slot is neither blue nor green", () => {
@@ -359,6 +542,10 @@ describe("release command line: usage errors", () => {
       ["rollback", "--stack", "dev", "--wait-for-lock", "1h"],
       "`--wait-for-lock` must look like 90s or 2m, got 1h",
     );
+    refuses(
+      ["rollback", "--stack", "dev", "--wait-for-lock", "30"],
+      "`--wait-for-lock` needs a unit, s or m (30s or 30m), got 30",
+    );
   });
 
   it("fails when the pause is not seconds or minutes", () => {
@@ -368,6 +555,30 @@ describe("release command line: usage errors", () => {
         `\`--pause\` must look like 90s or 2m, got ${pause}`,
       );
     }
+  });
+
+  it("fails when the pause has no unit: 5 could mean seconds or minutes", () => {
+    for (const pause of ["5", "0", "300"]) {
+      refuses(
+        ["promote", "--stack", "prod", "--pause", pause],
+        `\`--pause\` needs a unit, s or m (${pause}s or ${pause}m), got ${pause}`,
+      );
+    }
+  });
+
+  it("fails when the pause is shorter than the error-rate trigger's window (2 min)", () => {
+    // given: the minimum is the gates' shortest trailing window
+    assert.equal(MIN_PAUSE_MINUTES, DEFAULT_GATES.rollbackErrorRateWindowMinutes);
+    assert.equal(MIN_PAUSE_MINUTES, 2);
+
+    // when / then
+    for (const pause of ["0s", "5s", "119s", "1m", "0m"]) {
+      refuses(["promote", "--stack", "prod", "--pause", pause], PAUSE_TOO_SHORT(pause));
+    }
+    refuses(
+      ["promote", "--stack", "dev", "--steps", "100", "--pause", "30s"],
+      PAUSE_TOO_SHORT("30s"),
+    );
   });
 });
 
@@ -384,12 +595,15 @@ describe("release command line: steps and durations", () => {
     );
   });
 
-  it("reads a bare number as seconds, `s` as seconds and `m` as minutes", () => {
+  it("reads `s` as seconds and `m` as minutes, and refuses a bare number", () => {
     fc.assert(
       fc.property(fc.nat({ max: 100_000 }), (n) => {
-        assert.equal(parseDuration(`${n}`), n * 1000);
         assert.equal(parseDuration(`${n}s`), n * 1000);
         assert.equal(parseDuration(`${n}m`), n * 60_000);
+        assert.throws(
+          () => parseDuration(`${n}`),
+          new ReleaseConfigError(`\`--pause\` needs a unit, s or m (${n}s or ${n}m), got ${n}`),
+        );
       }),
     );
   });

@@ -122,6 +122,54 @@ describe("release main: help and usage", () => {
   });
 });
 
+describe("release main: values the program would refuse", () => {
+  it("exits 2 with the program's image rule for an uppercase --image, before the lock or any change", async () => {
+    // given: a reference `pulumi up` would refuse (Docker: repository names are lowercase)
+    const workspace = new MemoryWorkspace("staging");
+    const run = overrides(undefined, workspace);
+    const image = "ChatbotRegistry.azurecr.io/chatbot-api:1.6.0";
+
+    // when
+    const code = await main(
+      ["deploy", "--stack", "staging", "--version", "1.6.0", "--image", image],
+      run.options,
+    );
+
+    // then: nothing opened, no lock, nothing written
+    assert.equal(code, 2);
+    assert.deepEqual(run.report.err, [
+      `error: \`--image\`: a repository name must be lowercase (Docker refuses the reference): use \`chatbotregistry.azurecr.io/chatbot-api:1.6.0\`; got ${image}`,
+      "(add --help for usage and examples)",
+    ]);
+    assert.deepEqual(run.opened, []);
+    assert.deepEqual(run.subscriptions, []);
+  });
+
+  it("exits 2 for a --pause without a unit or shorter than the error-rate window, before the lock", async () => {
+    for (const [pause, message] of [
+      ["5", "`--pause` needs a unit, s or m (5s or 5m), got 5"],
+      [
+        "30s",
+        "`--pause` must be at least 2m, got 30s: the error-rate rollback trigger judges the last 2 min of the candidate's requests (rollbackErrorRateWindowMinutes), and a shorter step would be judged on less data than that (the 3 min ingestion lag is waited for after the pause anyway)",
+      ],
+    ]) {
+      // given
+      const run = overrides(undefined, new MemoryWorkspace("prod"));
+
+      // when
+      const code = await main(["promote", "--stack", "prod", "--pause", pause], run.options);
+
+      // then
+      assert.equal(code, 2);
+      assert.deepEqual(run.report.err, [
+        `error: ${message}`,
+        "(add --help for usage and examples)",
+      ]);
+      assert.deepEqual(run.opened, []);
+    }
+  });
+});
+
 describe("release main: opening the stack", () => {
   it("exits 3 when neither the stack nor the environment names a subscription, before connecting to Azure", async () => {
     // given
