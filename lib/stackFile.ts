@@ -37,6 +37,7 @@ function holds(node: unknown, value: unknown): boolean {
 export class StackFile {
   private readonly lines = new YAML.LineCounter();
   private readonly config: unknown;
+  private readonly configKeyOffset: number | undefined;
 
   constructor(
     readonly file: string,
@@ -44,7 +45,12 @@ export class StackFile {
     private readonly raw: Readonly<Record<string, string | undefined>>,
     private readonly project: string,
   ) {
-    this.config = YAML.parseDocument(text, { lineCounter: this.lines }).get("config", true);
+    const document = YAML.parseDocument(text, { lineCounter: this.lines });
+    this.config = document.get("config", true);
+    const pair = YAML.isMap(document.contents)
+      ? document.contents.items.find((p) => keyOf(p) === "config")
+      : undefined;
+    this.configKeyOffset = (pair?.key as YAML.Scalar | undefined)?.range?.[0];
   }
 
   /** The key ranges along `path` the file holds (when it holds the value Pulumi handed over), and the last node. */
@@ -79,9 +85,18 @@ export class StackFile {
 
   /** `Pulumi.dev.yaml:7:5`: the key (or its nearest ancestor the file holds). */
   position(at: Path): string | undefined {
-    const offset = this.walk(at).ranges.pop();
+    const offset = this.walk(at).ranges.pop() ?? this.missingKeyOffset(at);
     const place = offset === undefined ? undefined : this.lines.linePos(offset);
     return place && `${this.file}:${place.line}:${place.col}`;
+  }
+
+  /**
+   * For a top-level key that neither the file nor Pulumi holds (a required key left out), the
+   * `config:` key it belongs under.
+   */
+  private missingKeyOffset(at: Path): number | undefined {
+    const top = String(at[0]);
+    return at.length === 1 && this.raw[top] === undefined ? this.configKeyOffset : undefined;
   }
 
   /** The file's text of the scalar at `path` (`1.10` where Pulumi hands over 1.1). */

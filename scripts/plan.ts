@@ -31,13 +31,13 @@ import {
   ServerSource,
   startPack,
 } from "./lib/gateCommand";
-import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource, renderSummaryTable, renderText, Summary, summarize } from "./lib/report";
 import { fromSimulation } from "../simulator/gateResources";
 import type { SimulationResult, StackConfig } from "../simulator/simulate";
 import { estimateMonthlyCost } from "../policy/lib/cost/estimate";
 import { redact, secret } from "./lib/wire";
-import { parseStackName, repositoryStacks, StackNameError } from "./cli/stacks";
+import { parseStackName, repositoryStacks } from "./cli/stacks";
+import { isUserError } from "./lib/userErrors";
 import { runCli, CliOverrides } from "./cli/program";
 
 /** The project name (Pulumi.yaml); lib/config is loaded only after the pack has been started. */
@@ -57,9 +57,12 @@ export interface PlanOptions {
 }
 
 /** One stack to plan. */
-interface Target {
+export interface Target {
   stack: string;
+  /** Its stack file, `Pulumi.<stack>.yaml`. */
   configFile: string;
+  /** `--policy-config`: instead of `policy/config/<environment>.json`. */
+  policyConfig?: string;
 }
 
 /** The stacks the options name; throws UsageError or StackNameError. */
@@ -77,7 +80,7 @@ function targets(options: PlanOptions): Target[] {
         `--config-file must name a file Pulumi.<stack>.yaml (the stack is named by it), got ${options.configFile}`,
       );
     }
-    return [{ stack, configFile }];
+    return [{ stack, configFile, policyConfig: options.policyConfig }];
   }
   const stacks =
     options.stack === undefined ? repositoryStacks() : [parseStackName(options.stack).name];
@@ -89,6 +92,7 @@ function targets(options: PlanOptions): Target[] {
   return stacks.map((stack) => ({
     stack,
     configFile: path.join(ROOT_DIR, `Pulumi.${stack}.yaml`),
+    policyConfig: options.policyConfig,
   }));
 }
 
@@ -102,17 +106,6 @@ function stackContext(stack: string): StackContext {
     secretKeys: [],
     tags: { "pulumi:project": PROJECT, "pulumi:runtime": "nodejs" },
   };
-}
-
-/** True for an error the user fixes in the stack file, the command line or the policy config. */
-function isConfigurationError(error: unknown): error is Error {
-  return (
-    // ConfigError (lib/config) names the stack config key in its message.
-    (error instanceof Error && error.name === "ConfigError") ||
-    error instanceof UsageError ||
-    error instanceof StackNameError ||
-    error instanceof PolicyConfigError
-  );
 }
 
 /**
@@ -164,6 +157,40 @@ function gateOnce(args: Parameters<typeof gateStack>[0]): Promise<GateOutcome> {
   return outcome.then((done) => structuredClone(done));
 }
 
+/** A stack file as messages name it: relative to the repository when it is in it. */
+function shownFile(file: string): string {
+  const relative = path.relative(ROOT_DIR, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+/**
+ * The rejection of a stack file without `chatbot-platform:environment`: the program's own
+ * (lib/config, the schema requires the key; with every other problem of the file), located in the
+ * file. The plan cannot go on without it: the environment picks the policy config.
+ */
+async function environmentMissing(target: Target, stackConfig: StackConfig): Promise<Error> {
+  const { parseConfig } = await import("../lib/config");
+  const strip = (key: string) =>
+    key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+  const raw = Object.fromEntries(
+    Object.entries(stackConfig.config).map(([key, value]) => [strip(key), value]),
+  );
+  try {
+    parseConfig(raw, target.stack, {
+      source: {
+        file: shownFile(target.configFile),
+        text: fs.readFileSync(target.configFile, "utf8"),
+      },
+      secretKeys: stackConfig.secretKeys.map(strip),
+      projectDir: ROOT_DIR,
+    });
+  } catch (error) {
+    return error as Error;
+  }
+  // Unreachable while the schema requires the key; kept so that the plan never guesses one.
+  return new UsageError(`${shownFile(target.configFile)}: ${ENVIRONMENT_KEY} is not set`);
+}
+
 /** One planned stack: its gate outcome, or the configuration error that stopped it. */
 type Planned =
   { target: Target; header: string; outcome: GateOutcome } | { target: Target; error: Error };
@@ -187,18 +214,22 @@ async function planAll(
     let simulation;
     let stackConfig;
     let policy;
+    let environment;
     try {
       stackConfig = loadStackConfig(configFile, path.join(ROOT_DIR, "Pulumi.yaml"));
       if (options.target !== undefined) {
         stackConfig.config[`${PROJECT}:target`] = options.target;
       }
-      const environment = stackConfig.config[ENVIRONMENT_KEY] ?? stack;
-      policy = loadPolicyConfig(environment, options.policyConfig, ENVIRONMENT_KEY);
+      environment = stackConfig.config[ENVIRONMENT_KEY];
+      if (environment === undefined) {
+        throw await environmentMissing(target, stackConfig);
+      }
+      policy = loadPolicyConfig(environment, target.policyConfig, ENVIRONMENT_KEY);
       context.config = stackConfig.config;
       context.secretKeys = stackConfig.secretKeys;
       simulation = await preview(stack, stackConfig, simulateStack);
     } catch (error) {
-      if (!isConfigurationError(error)) {
+      if (!isUserError(error)) {
         await Promise.allSettled(planned);
         throw error;
       }
@@ -216,7 +247,7 @@ async function planAll(
     // The same estimate the cost-ceiling policy makes, from what the program registered.
     const cost = estimateMonthlyCost(
       result.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs })),
-      stackConfig.config[ENVIRONMENT_KEY] ?? stack,
+      environment,
     );
     const done = gates.then(async () =>
       gateOnce({
@@ -233,11 +264,18 @@ async function planAll(
     );
     gates = done.catch(() => undefined);
     planned.push(
-      done.then((outcome) => ({
-        target,
-        outcome,
-        header: `Plan for stack ${stack} (${path.relative(ROOT_DIR, configFile)}; preview under mocks, no cloud access): ${result.resources.length} resources`,
-      })),
+      done.then(
+        (outcome): Planned => ({
+          target,
+          outcome,
+          header: `Plan for stack ${stack} (${path.relative(ROOT_DIR, configFile)}; preview under mocks, no cloud access): ${result.resources.length} resources`,
+        }),
+        // The gate refuses a policy config whose policy or setting the pack does not know.
+        (error: unknown): Planned => {
+          if (isUserError(error)) return { target, error };
+          throw error;
+        },
+      ),
     );
   }
   return Promise.all(planned);
@@ -261,7 +299,8 @@ function printAll(planned: Planned[], options: PlanOptions, io: Io): number {
   );
   for (const item of planned) {
     if ("error" in item) {
-      io.stderr(`error: stack ${item.target.stack}: ${item.error.message}\n`);
+      // With --json, stdout carries the document only (its summary row has the error too).
+      if (options.json) io.stderr(`error: stack ${item.target.stack}: ${item.error.message}\n`);
     } else if (!options.json) {
       io.stdout(
         `${renderText(item.outcome.report, item.header, [item.outcome.footer], { strict, listResources: false })}\n`,
@@ -293,12 +332,27 @@ export async function runPlan(
   try {
     list = targets(options);
   } catch (error) {
-    if (isConfigurationError(error)) {
+    if (isUserError(error)) {
       io.stderr(`error: ${error.message}\n`);
       return EXIT_CONFIG_ERROR;
     }
     throw error;
   }
+  return planStacks(list, options, io, serverSource);
+}
+
+/**
+ * Plans the given stacks (one, as its own report, or several, with the summary table; `--all`
+ * means several); returns the exit status. A stack whose stack file or policy config the user
+ * must fix (`isUserError`) is an error of that stack only: exit 2 with its message, or with
+ * several stacks, `ERROR` in the summary while the others are planned.
+ */
+export async function planStacks(
+  list: Target[],
+  options: PlanOptions,
+  io: Io = processIo,
+  serverSource: ServerSource = startPack,
+): Promise<number> {
   const single = list.length === 1 && options.all !== true;
   // Start the pack first: it boots in its own process while the program loads and runs here. Its
   // environment carries no PULUMI_CONFIG (the CLI would put decrypted secrets there) and, for

@@ -22,11 +22,11 @@ import {
   startPack,
 } from "./lib/gateCommand";
 import { GateResource } from "./lib/gate";
-import { PolicyConfigError } from "./lib/policyConfig";
 import { plannedResource } from "./lib/report";
-import { parseStackExport, StackExportError } from "./lib/stackExport";
+import { parseStackExport } from "./lib/stackExport";
+import { isUserError } from "./lib/userErrors";
 import { redact } from "./lib/wire";
-import { parseStackName, StackNameError } from "./cli/stacks";
+import { parseStackName } from "./cli/stacks";
 import { CliOverrides, runCli } from "./cli/program";
 
 /** The options commander collected (`scripts/cli/program.ts`). */
@@ -124,12 +124,7 @@ export async function runPolicy(
       io,
     });
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof StackNameError ||
-      error instanceof PolicyConfigError ||
-      error instanceof StackExportError
-    ) {
+    if (isUserError(error)) {
       io.stderr(`error: ${error.message}\n`);
       return EXIT_CONFIG_ERROR;
     }

@@ -14,6 +14,7 @@ import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_CONFIG_ERROR, Io, processIo } from "../lib/cli";
 import { ROOT_DIR } from "../lib/root";
+import { stackOptionValue } from "./stacks";
 import { optionValue } from "./values";
 import type { ServerSource } from "../lib/gateCommand";
 import type { MainOverrides } from "../../release/main";
@@ -376,6 +377,15 @@ export function buildProgram(
         ),
       );
     });
+  // The one `--stack` rule (./stacks.ts) in every command and subcommand, release's included: a
+  // second `--stack` is a usage error, not a silent replacement of the first.
+  const withSubcommands = (command: Command): Command[] => [
+    command,
+    ...command.commands.flatMap(withSubcommands),
+  ];
+  for (const command of withSubcommands(program)) {
+    command.options.find((option) => option.long === "--stack")?.argParser(stackOptionValue);
+  }
   return program;
 }
 

@@ -238,6 +238,12 @@ export function renderSummaryTable(rows: Summary[]): string {
     ),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((row) => row[column].length)));
+  // Why each ERROR stack could not be planned, under the table (continuation lines indented).
+  const errors = rows.flatMap((row) =>
+    row.verdict === "ERROR" && row.error !== undefined
+      ? [`${row.stack}: ${row.error.split("\n").join("\n  ")}`]
+      : [],
+  );
   return `${table
     .map((row) =>
       row
@@ -245,7 +251,7 @@ export function renderSummaryTable(rows: Summary[]): string {
         .join("  ")
         .trimEnd(),
     )
-    .join("\n")}\n`;
+    .join("\n")}\n${errors.length > 0 ? `\n${errors.join("\n")}\n` : ""}`;
 }
 
 /** Redacts a resource's wire inputs for display. */

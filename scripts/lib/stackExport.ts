@@ -36,7 +36,12 @@ export interface StackExport {
 }
 
 /** Error in the export file itself. */
-export class StackExportError extends Error {}
+export class StackExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackExportError";
+  }
+}
 
 function decodeState(value: unknown): unknown {
   if (Array.isArray(value)) {

@@ -59,6 +59,45 @@ describe("--stack", () => {
     }
   });
 
+  it("fails when <org>/<project>/<stack> names another project, naming both", () => {
+    assert.throws(
+      () => parseStackName("acme/otherproj/dev"),
+      new StackNameError(
+        "`--stack` acme/otherproj/dev names a stack of the project otherproj, but this repository's project is chatbot-platform (Pulumi.yaml): give dev, acme/dev or acme/chatbot-platform/dev",
+      ),
+    );
+  });
+
+  it("fails with exit 2 on another project's stack, and on --stack given twice, in every command", async () => {
+    const commands = [
+      ["plan"],
+      ["policy", "--file", "state.json"],
+      ["release", "status"],
+      ["release", "deploy", "--version", "1", "--image", "a.io/b:1"],
+      ["release", "promote"],
+      ["release", "rollback"],
+      ["restore-drill"],
+    ];
+    for (const argv of commands) {
+      const other = capture();
+      assert.equal(await runCli([...argv, "--stack", "acme/otherproj/dev"], other), 2);
+      assert.equal(other.out, "");
+      assert.equal(
+        other.err.split("\n")[0],
+        "error: `--stack` acme/otherproj/dev names a stack of the project otherproj, but this repository's project is chatbot-platform (Pulumi.yaml): give dev, acme/dev or acme/chatbot-platform/dev",
+        argv.join(" "),
+      );
+      const twice = capture();
+      assert.equal(await runCli([...argv, "--stack", "dev", "--stack", "prod"], twice), 2);
+      assert.equal(twice.out, "");
+      assert.equal(
+        twice.err,
+        "error: option '--stack <name>' argument 'prod' is invalid. `--stack` is given twice (dev, then prod): a command works on one stack; give --stack once (plan: leave it out to plan every stack).\n(add --help for usage and examples)\n",
+        argv.join(" "),
+      );
+    }
+  });
+
   it("fails with exit 2 and the same message in plan, policy and every release command", async () => {
     const commands = [
       ["plan", "--stack", "qa"],
