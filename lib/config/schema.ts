@@ -251,6 +251,7 @@ const postgres = object({
       "PostgreSQL Flexible Server (default: the environment's), database name and login.",
   });
 
+const REGION_NAME = "expected an Azure region name such as `eastus2`";
 const regionProblem = (region: string): string | undefined => {
   if (!KNOWN_REGIONS.includes(region)) return M.notRegion(didYouMean(region, KNOWN_REGIONS));
   const services = {
@@ -292,7 +293,19 @@ export const configShape = {
       description:
         "Which environment this stack is (dev, staging or prod); selects sizes and protection.",
     }),
-  location: text(/^[a-z][a-z0-9]*$/, "expected an Azure region name such as `eastus2`")
+  location: z
+    .string({ error: REGION_NAME })
+    .regex(/^[a-z][a-z0-9]*$/, {
+      // One problem for a malformed name (`EastUS2`, `East US 2`): the region check does not run.
+      abort: true,
+      error: (issue) =>
+        `${REGION_NAME}${didYouMean(
+          String(issue.input)
+            .toLowerCase()
+            .replace(/[^a-z0-9]/g, ""),
+          KNOWN_REGIONS,
+        )}`,
+    })
     .superRefine(rule(regionProblem))
     .default("eastus2")
     .meta({

@@ -61,6 +61,18 @@ describe("config: rejections name the stack file, line and column", () => {
     ]);
   });
 
+  it("fails once on a region written in capitals or with spaces, naming it in lowercase", () => {
+    for (const [written, shown] of [
+      ["EastUS2", '"EastUS2"'],
+      ['"East US 2"', '"East US 2"'],
+    ]) {
+      const text = `config:\n  chatbot-platform:environment: dev\n  chatbot-platform:location: ${written}\n${RELEASE}`;
+      assert.deepStrictEqual(problems(text), [
+        `Pulumi.dev.yaml:3:3: Invalid \`chatbot-platform:location\`: received ${shown}; expected an Azure region name such as \`eastus2\` (did you mean \`eastus2\`?).`,
+      ]);
+    }
+  });
+
   it("fails on a region that does not exist, naming the closest", () => {
     const text = `config:\n  chatbot-platform:environment: dev\n  chatbot-platform:location: eastus3\n${RELEASE}`;
     assert.deepStrictEqual(problems(text), [
