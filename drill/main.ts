@@ -47,18 +47,32 @@ export async function runDrill(
         `--target must be containerApps or aks, got ${target}`,
       );
     }
+    // The built-in scenarios this target runs; an --only outside them would run nothing.
+    const runnable = SCENARIOS.map((scenario) => scenario.id).filter(
+      (id) => target === "containerApps" || AKS_SCENARIOS.includes(id),
+    );
+    const listed = `the built-in scenarios${target === "aks" ? " that run with --target aks" : ""}: ${runnable.join(", ")}`;
+    const unknown = only.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
+    if (unknown.length > 0) {
+      throw new ScenarioError(
+        "command line",
+        `no built-in scenario ${unknown.join(", ")}; ${listed}`,
+      );
+    }
+    const elsewhere = only.filter((id) => !runnable.includes(id));
+    if (elsewhere.length > 0) {
+      throw new ScenarioError(
+        "command line",
+        `${elsewhere.join(", ")} ${elsewhere.length === 1 ? "has" : "have"} no AKS variant; ${listed}`,
+      );
+    }
     scenarios =
       files.length > 0
         ? files.map(loadScenarioFile)
         : SCENARIOS.filter(
             (scenario) =>
-              (only.length === 0 || only.includes(scenario.id)) &&
-              (target === "containerApps" || AKS_SCENARIOS.includes(scenario.id)),
+              (only.length === 0 || only.includes(scenario.id)) && runnable.includes(scenario.id),
           );
-    const unknown = only.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
-    if (unknown.length > 0) {
-      throw new ScenarioError("command line", `no built-in scenario ${unknown.join(", ")}`);
-    }
   } catch (err) {
     if (err instanceof ScenarioError) {
       writeError(`error: ${err.message}\n`);

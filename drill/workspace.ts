@@ -47,7 +47,13 @@ export function setConfigPath(config: StackConfig, path: string, value: unknown)
   const [key, ...rest] = path.split(".");
   const full = `${PROJECT}:${key}`;
   if (rest.length === 0) {
-    config.config[full] = typeof value === "string" ? value : JSON.stringify(value);
+    if (value === null) {
+      // `release: null` leaves the key out of the stack file, as `null` does at any depth.
+      delete config.config[full];
+      config.secretKeys = config.secretKeys.filter((secretKey) => secretKey !== full);
+    } else {
+      config.config[full] = typeof value === "string" ? value : JSON.stringify(value);
+    }
     return;
   }
   const current = config.config[full];
