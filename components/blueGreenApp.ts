@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
-import { GENERATION_TAG } from "../lib/guard";
+import { GENERATION_TAG, TRAFFIC_TAG, releasedTraffic, trafficTagValue } from "../lib/guard";
 import { MAX_CONTAINER_APP_NAME_LENGTH, revisionName } from "../lib/naming";
 import {
   computeTraffic,
@@ -170,7 +170,11 @@ export class BlueGreenApp extends pulumi.ComponentResource {
           })),
         },
         template: { revisionSuffix: suffix, ...revisionTemplate(spec(args.image)) },
-        tags: { ...args.tags, [GENERATION_TAG]: String(args.release.generation) },
+        tags: {
+          ...args.tags,
+          [GENERATION_TAG]: String(args.release.generation),
+          [TRAFFIC_TAG]: trafficTagValue(releasedTraffic(args.release)),
+        },
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );

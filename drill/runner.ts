@@ -42,6 +42,8 @@ export const AKS_SCENARIOS: readonly string[] = [
   "watch-inconclusive",
   "notification-webhook-down",
   "undo-refused-then-recorded",
+  "hand-edited-live-slot",
+  "canary-reset-on-deploy",
 ];
 
 /** The repository root, where the committed stack files are. */

@@ -23,6 +23,28 @@ const PROMOTE_NOW: ScenarioStep = {
   expect: { exit: 0 },
 };
 const CANARY = "promote --steps 10,100 --pause 4m";
+/**
+ * Every traffic write refused (409): the Container App's PATCH (ARM) and the HTTPRoute's PUT (AKS);
+ * each target's model sees only its own requests.
+ */
+const TRAFFIC_WRITES_REFUSED: ScenarioStep["faults"] = [
+  {
+    method: "PATCH",
+    path: "/containerApps/[^/]+$",
+    status: 409,
+    code: "ContainerAppOperationInProgress",
+    message: "another operation is in progress",
+    times: 1000,
+  },
+  {
+    method: "PUT",
+    path: "/httproutes/chatbot-api$",
+    status: 409,
+    code: "Conflict",
+    message: "the object has been modified",
+    times: 1000,
+  },
+];
 /** Long enough for a trailing window to fill after the ingestion lag. */
 const WATCHED_CANARY = "promote --steps 10,100 --pause 8m";
 
@@ -59,6 +81,26 @@ export const SCENARIOS: readonly Scenario[] = [
       { up: {}, expect: { exit: 3, output: "is behind what is deployed" } },
     ],
     expect: { traffic: { blue: 0, green: 100 }, activeRevisions: 2 },
+  },
+  {
+    id: "hand-edited-live-slot",
+    title:
+      "a stack file whose live slot was flipped by hand is refused by pulumi up; putting the block back applies",
+    before:
+      "the guard compared generations only: a one-word edit of `live` (merged, then applied by the merge deployment) sent all traffic to a slot whose deploy had failed its checks",
+    images: { [IMAGE("1.5.0")]: { healthy: false } },
+    steps: [
+      CREATE,
+      { release: `deploy --version 1.5.0 --image ${IMAGE("1.5.0")}`, expect: { exit: 1 } },
+      { config: { "release.live": "green" } },
+      {
+        up: {},
+        expect: { exit: 3, output: "the block was edited without the release command" },
+      },
+      { config: { "release.live": "blue" } },
+      { up: {}, expect: { exit: 0 } },
+    ],
+    expect: { traffic: { blue: 100, green: 0 }, live: "blue" },
   },
   {
     id: "drift-run-during-canary",
@@ -253,8 +295,20 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: [
       CREATE,
       DEPLOY("1.5.0"),
-      { config: { "release.canaryPercent": 20 } },
-      { up: {}, expect: { exit: 0 } },
+      // A canary left at 20%: its gate fails and putting traffic back is refused (exit 5).
+      {
+        release: "promote --steps 20,100 --pause 4m",
+        during: {
+          after: "step 20%",
+          do: [
+            {
+              images: { [IMAGE("1.5.0")]: { errorRate: 0.5 } },
+              faults: TRAFFIC_WRITES_REFUSED,
+            },
+          ],
+        },
+        expect: { exit: 5, output: "putting traffic back failed" },
+      },
       {
         release: `deploy --version 1.6.0 --image ${IMAGE("1.6.0")}`,
         expect: { exit: 0, output: "the canary of green (20%) ends" },
@@ -408,24 +462,7 @@ export const SCENARIOS: readonly Scenario[] = [
             {
               images: { [IMAGE("1.5.0")]: { errorRate: 0.2 } },
               // Every traffic write is refused from here to the end of the promotion.
-              faults: [
-                {
-                  method: "PATCH",
-                  path: "/containerApps/[^/]+$",
-                  status: 409,
-                  code: "ContainerAppOperationInProgress",
-                  message: "another operation is in progress",
-                  times: 1000,
-                },
-                {
-                  method: "PUT",
-                  path: "/httproutes/chatbot-api$",
-                  status: 409,
-                  code: "Conflict",
-                  message: "the object has been modified",
-                  times: 1000,
-                },
-              ],
+              faults: TRAFFIC_WRITES_REFUSED,
             },
           ],
         },

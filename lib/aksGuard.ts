@@ -26,6 +26,7 @@ import {
   GuardTarget,
   deployedGeneration,
   isNotFound,
+  parseTrafficTag,
 } from "./guard";
 import { ANNOTATIONS, NAMESPACE, ROUTE_NAME, slotName } from "./kubernetes";
 import { SLOTS, Slot } from "./release";
@@ -90,10 +91,15 @@ export async function deployedAksRelease(
       labels[slot] = revision;
     }
   }
+  const annotations = route.metadata?.annotations ?? {};
+  const traffic = parseTrafficTag(
+    `live=${annotations[ANNOTATIONS.liveSlot]},canary=${annotations[ANNOTATIONS.canaryPercent]}`,
+  );
   return {
     generation,
     labels,
     carrier: `the HTTPRoute ${NAMESPACE}/${ROUTE_NAME} on cluster ${clusterName}`,
+    ...(traffic === undefined ? {} : { traffic }),
   };
 }
 

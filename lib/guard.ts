@@ -5,16 +5,59 @@
  *   `release.generation` with every change it makes and writes it on the Container App as the tag
  *   `chatbot-release-generation`; a stack file whose generation is lower would move traffic back
  *   or overwrite a slot;
+ * - at the same generation, refuses a block whose live slot or canary share is not the one that
+ *   generation was released with (the tag `chatbot-release-traffic`, written with the generation):
+ *   the block was edited by hand, and applying it would send traffic to a slot no release checked;
  * - at the same generation, takes each slot's revision from the label Azure has on it where the
  *   block has not recorded one, so a config change is checked against the revision that really
  *   serves the slot (`lib/release.ts`, `latestSuffix`).
  */
 import * as app from "@pulumi/azure-native/app";
 import { REVISION_SEPARATOR } from "./naming";
-import { Release, SLOTS, Slot } from "./release";
+import { Release, SLOTS, Slot, otherSlot } from "./release";
 
 /** The Container App tag that carries the deployed release generation. */
 export const GENERATION_TAG = "chatbot-release-generation";
+/** The Container App tag that carries the traffic that generation was released with. */
+export const TRAFFIC_TAG = "chatbot-release-traffic";
+
+/** The live slot and canary share a release set (written with its generation). */
+export interface ReleasedTraffic {
+  readonly live: Slot;
+  readonly canaryPercent: number;
+}
+
+/** What a release block sends: the canary share is 0 without a second slot. */
+export function releasedTraffic(release: Release): ReleasedTraffic {
+  const other = release[otherSlot(release.live)];
+  return { live: release.live, canaryPercent: other === undefined ? 0 : release.canaryPercent };
+}
+
+/**
+ * The traffic that label weights (percentages summing to 100) send: the live slot has the larger
+ * weight (a canary is at most 50%, `lib/release.ts`; at 50/50 the current live slot stays), the
+ * canary share is the other slot's weight. The release command records it with each traffic write.
+ */
+export function trafficOfWeights(
+  weights: Partial<Record<Slot, number>>,
+  currentLive: unknown,
+): ReleasedTraffic {
+  const [blue, green] = [weights.blue ?? 0, weights.green ?? 0];
+  const live: Slot =
+    blue === green ? (currentLive === "green" ? "green" : "blue") : blue > green ? "blue" : "green";
+  return { live, canaryPercent: live === "blue" ? green : blue };
+}
+
+/** `live=blue,canary=10`: the value of `TRAFFIC_TAG`. */
+export function trafficTagValue(traffic: ReleasedTraffic): string {
+  return `live=${traffic.live},canary=${traffic.canaryPercent}`;
+}
+
+/** The traffic a `TRAFFIC_TAG` value records, or `undefined` (no tag: released before it existed). */
+export function parseTrafficTag(value: string | undefined): ReleasedTraffic | undefined {
+  const match = /^live=(blue|green),canary=(\d{1,3})$/.exec(value ?? "");
+  return match === null ? undefined : { live: match[1] as Slot, canaryPercent: Number(match[2]) };
+}
 
 /** A release block older than the deployed one. */
 export class ReleaseBehindError extends Error {
@@ -54,6 +97,43 @@ export function checkNotBehind(args: {
   );
 }
 
+/**
+ * A release block whose live slot or canary share differs from what its generation was released
+ * with (edited by hand). Refused like an older block: nothing is changed.
+ */
+export class ReleaseEditedError extends ReleaseBehindError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReleaseEditedError";
+  }
+}
+
+/** Throws `ReleaseEditedError` when `release` sends other traffic than its generation was released with. */
+export function checkNotEdited(
+  release: Release,
+  deployed: DeployedRelease,
+  target: GuardTarget,
+): void {
+  const recorded = deployed.traffic;
+  if (recorded === undefined || deployed.generation !== release.generation) {
+    return;
+  }
+  const block = releasedTraffic(release);
+  if (block.live === recorded.live && block.canaryPercent === recorded.canaryPercent) {
+    return;
+  }
+  const show = (t: ReleasedTraffic) => `live ${t.live} (canary ${t.canaryPercent}%)`;
+  throw new ReleaseEditedError(
+    `Pulumi.${target.stack}.yaml's release block says ${show(block)} at generation ` +
+      `${release.generation}, but generation ${release.generation} was released with ${show(recorded)} ` +
+      `(${deployed.carrier ?? `the Container App ${target.appName}, tag ${TRAFFIC_TAG}`}): the block ` +
+      `was edited without the release command. Applying it would move traffic to a slot no ` +
+      `release checked, so nothing was changed. Move traffic with npm run release -- promote or ` +
+      `rollback --stack ${target.stack} (they check the slot first), or put the block back as ` +
+      `the last release committed it.`,
+  );
+}
+
 /** An ARM "not found" (the app or its resource group does not exist yet: a new stack). */
 export function isNotFound(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);
@@ -75,6 +155,8 @@ export interface DeployedRelease {
   readonly labels: Partial<Record<Slot, string>>;
   /** What carries the generation, for messages (the AKS guard names the HTTPRoute). */
   readonly carrier?: string;
+  /** The traffic the deployed generation was released with; `undefined` when not recorded. */
+  readonly traffic?: ReleasedTraffic;
 }
 
 /** The subset of the `getContainerApp` result the guard reads. */
@@ -97,7 +179,12 @@ export function deployedRelease(appName: string, deployed: DeployedApp): Deploye
       labels[slot] = entry.revisionName.slice(prefix.length);
     }
   }
-  return { generation: deployedGeneration(deployed.tags), labels };
+  const traffic = parseTrafficTag(deployed.tags?.[TRAFFIC_TAG]);
+  return {
+    generation: deployedGeneration(deployed.tags),
+    labels,
+    ...(traffic === undefined ? {} : { traffic }),
+  };
 }
 
 /**
@@ -122,7 +209,8 @@ export async function readDeployedRelease(
 }
 
 /**
- * The release to apply: refused (`ReleaseBehindError`) when older than the deployed one. Each slot
+ * The release to apply: refused (`ReleaseBehindError`) when older than the deployed one, and
+ * (`ReleaseEditedError`) when at its generation it sends other traffic than was released. Each slot
  * without a recorded revision gets the revision its label points at, except, in a newer block (the
  * release command's deploy), the latest slot: that one gets a new revision.
  */
@@ -141,6 +229,7 @@ export function reconcileRelease(
     appName: target.appName,
     carrier: deployed.carrier,
   });
+  checkNotEdited(release, deployed, target);
   const newer = deployed.generation !== undefined && release.generation > deployed.generation;
   const filled: { -readonly [K in keyof Release]: Release[K] } = { ...release };
   for (const slot of SLOTS) {

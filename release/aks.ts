@@ -28,6 +28,7 @@
  * the annotations the program renders next to them (generation, live slot, canary share), so the
  * cluster says what the recorded release block says.
  */
+import { trafficOfWeights } from "../lib/guard";
 import { parseSuffix } from "../lib/release";
 import { KubeApi, KubeError } from "./kube";
 import {
@@ -122,22 +123,15 @@ export function routeWeights(route: Obj): Partial<Record<Slot, number>> {
   return weights;
 }
 
-/**
- * The live-slot and canary-percent annotations of default-rule weights (percentages summing to
- * 100): the live slot has the larger weight (a canary is at most 50%, `lib/release.ts`; at 50/50
- * the current live slot stays), the canary share is the other slot's weight (0 without it).
- */
+/** The live-slot and canary-percent annotations of default-rule weights (`trafficOfWeights`). */
 export function liveAnnotations(
   weights: Partial<Record<Slot, number>>,
   currentLive: unknown,
 ): Record<string, string> {
-  const blue = weights.blue ?? 0;
-  const green = weights.green ?? 0;
-  const live: Slot =
-    blue === green ? (currentLive === "green" ? "green" : "blue") : blue > green ? "blue" : "green";
+  const traffic = trafficOfWeights(weights, currentLive);
   return {
-    [LIVE_SLOT_ANNOTATION]: live,
-    [CANARY_PERCENT_ANNOTATION]: String(live === "blue" ? green : blue),
+    [LIVE_SLOT_ANNOTATION]: traffic.live,
+    [CANARY_PERCENT_ANNOTATION]: String(traffic.canaryPercent),
   };
 }
 

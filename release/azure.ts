@@ -8,7 +8,14 @@
 import { ContainerAppsAPIClient } from "@azure/arm-appcontainers";
 import type { ContainerApp, Revision } from "@azure/arm-appcontainers";
 import { LogsQueryClient } from "@azure/monitor-query-logs";
-import { GENERATION_TAG, deployedGeneration } from "../lib/guard";
+import {
+  GENERATION_TAG,
+  TRAFFIC_TAG,
+  deployedGeneration,
+  parseTrafficTag,
+  trafficOfWeights,
+  trafficTagValue,
+} from "../lib/guard";
 import { gateQuery } from "./gates";
 import {
   AppInfo,
@@ -107,7 +114,8 @@ export class ArmContainerApps implements ContainerAppPort {
   }
 
   /**
-   * PATCH (JSON merge patch) of `configuration.ingress.traffic` and the generation tag. ARM
+   * PATCH (JSON merge patch) of `configuration.ingress.traffic`, the generation tag and the
+   * traffic tag (the live slot and canary share of the new weights). ARM
    * replaces `tags` as a whole on PATCH, so the current tags are read first and kept.
    */
   async setTraffic(
@@ -118,7 +126,17 @@ export class ArmContainerApps implements ContainerAppPort {
     const current = await this.client.containerApps.get(ref.resourceGroup, ref.appName);
     await this.client.containerApps.update(ref.resourceGroup, ref.appName, {
       location: current.location,
-      tags: { ...(current.tags ?? {}), [GENERATION_TAG]: String(generation) },
+      // The traffic this generation is released with, for the program's guard (`lib/guard.ts`).
+      tags: {
+        ...(current.tags ?? {}),
+        [GENERATION_TAG]: String(generation),
+        [TRAFFIC_TAG]: trafficTagValue(
+          trafficOfWeights(
+            Object.fromEntries(traffic.map((entry) => [entry.label ?? "", entry.weight])),
+            parseTrafficTag(current.tags?.[TRAFFIC_TAG])?.live,
+          ),
+        ),
+      },
       configuration: {
         ingress: {
           traffic: traffic.map((entry) => ({

@@ -17,6 +17,12 @@ export const EXPECTED: Readonly<
     live: "blue",
     told: /^pulumi up: Pulumi\.staging\.yaml is behind what is deployed: its release block has generation 0, the Container App chatbot-api-staging carries generation 2/,
   },
+  "hand-edited-live-slot": {
+    exit: 0,
+    traffic: { blue: 100, green: 0 },
+    live: "blue",
+    told: /^pulumi up: applied$/,
+  },
   "drift-run-during-canary": {
     exit: 0,
     traffic: { blue: 0, green: 100 },

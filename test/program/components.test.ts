@@ -768,7 +768,11 @@ describe("BlueGreenApp", () => {
         rules: [{ name: "http-concurrency", http: { metadata: { concurrentRequests: "50" } } }],
       },
     });
-    assert.deepStrictEqual(app.inputs.tags, { ...TAGS, "chatbot-release-generation": "4" });
+    assert.deepStrictEqual(app.inputs.tags, {
+      ...TAGS,
+      "chatbot-release-generation": "4",
+      "chatbot-release-traffic": "live=blue,canary=10",
+    });
     const urls = await resolved(
       pulumi.all([outputs!.url, outputs!.labelUrls.blue, outputs!.labelUrls.green]),
     );

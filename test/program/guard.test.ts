@@ -6,6 +6,12 @@ import {
   deployedGeneration,
   deployedRelease,
   GENERATION_TAG,
+  TRAFFIC_TAG,
+  ReleaseEditedError,
+  parseTrafficTag,
+  releasedTraffic,
+  trafficOfWeights,
+  trafficTagValue,
   GuardTarget,
   isNotFound,
   readDeployedRelease,
@@ -244,6 +250,91 @@ describe("release guard", () => {
       });
     });
 
+    it("fails when, at the same generation, the block's live slot is not the one released (edited by hand)", () => {
+      // given generation 5 released with blue live; the block flipped to green without a release
+      const deployed: DeployedRelease = {
+        generation: 5,
+        labels: {},
+        traffic: { live: "blue", canaryPercent: 0 },
+      };
+      // when / then
+      assert.throws(
+        () => reconcileRelease({ ...release, live: "green" }, deployed, TARGET),
+        (err: Error) => {
+          assert.ok(err instanceof ReleaseEditedError);
+          assert.ok(err instanceof ReleaseBehindError);
+          assert.strictEqual(err.name, "ReleaseEditedError");
+          assert.strictEqual(
+            err.message,
+            "Pulumi.prod.yaml's release block says live green (canary 0%) at generation 5, but " +
+              "generation 5 was released with live blue (canary 0%) (the Container App " +
+              "chatbot-api-prod, tag chatbot-release-traffic): the block was edited without the " +
+              "release command. Applying it would move traffic to a slot no release checked, so " +
+              "nothing was changed. Move traffic with npm run release -- promote or rollback " +
+              "--stack prod (they check the slot first), or put the block back as the last " +
+              "release committed it.",
+          );
+          return true;
+        },
+      );
+    });
+
+    it("fails when, at the same generation, the block's canary share is not the one released", () => {
+      const deployed: DeployedRelease = {
+        generation: 5,
+        labels: {},
+        traffic: { live: "blue", canaryPercent: 0 },
+        carrier: "the HTTPRoute chatbot/chatbot-api on cluster aks-chatbot-prod",
+      };
+      assert.throws(
+        () => reconcileRelease({ ...release, canaryPercent: 30 }, deployed, TARGET),
+        /^ReleaseEditedError: Pulumi\.prod\.yaml's release block says live blue \(canary 30%\) at generation 5, but generation 5 was released with live blue \(canary 0%\) \(the HTTPRoute chatbot\/chatbot-api on cluster aks-chatbot-prod\)/,
+      );
+    });
+
+    it("applies the released traffic, a newer block's traffic, and a block for an app without the traffic tag", () => {
+      const released = { live: "blue", canaryPercent: 0 } as const;
+      const same: DeployedRelease = { generation: 5, labels: {}, traffic: released };
+      const older: DeployedRelease = { generation: 4, labels: {}, traffic: released };
+      const untagged: DeployedRelease = { generation: 5, labels: {} };
+      const promoted: Release = { ...release, live: "green" };
+      assert.deepStrictEqual(reconcileRelease(release, same, TARGET), release);
+      assert.deepStrictEqual(reconcileRelease(promoted, older, TARGET), promoted);
+      assert.deepStrictEqual(reconcileRelease(promoted, untagged, TARGET), promoted);
+    });
+
+    it("reads the released traffic from the tag and derives it from label weights as the release command does", () => {
+      assert.deepStrictEqual(
+        deployedRelease("chatbot-api-prod", {
+          tags: { [GENERATION_TAG]: "5", [TRAFFIC_TAG]: "live=green,canary=10" },
+        }),
+        { generation: 5, labels: {}, traffic: { live: "green", canaryPercent: 10 } },
+      );
+      for (const value of ["live=purple,canary=0", "live=blue", "", "live=blue,canary=-1"]) {
+        assert.strictEqual(parseTrafficTag(value), undefined, value);
+      }
+      assert.deepStrictEqual(trafficOfWeights({ blue: 90, green: 10 }, "blue"), {
+        live: "blue",
+        canaryPercent: 10,
+      });
+      assert.deepStrictEqual(trafficOfWeights({ blue: 0, green: 100 }, "blue"), {
+        live: "green",
+        canaryPercent: 0,
+      });
+      assert.deepStrictEqual(trafficOfWeights({ blue: 50, green: 50 }, "green"), {
+        live: "green",
+        canaryPercent: 50,
+      });
+      assert.strictEqual(
+        trafficTagValue(releasedTraffic({ ...release, live: "green", canaryPercent: 20 })),
+        "live=green,canary=20",
+      );
+      assert.strictEqual(
+        trafficTagValue(releasedTraffic({ ...release, green: undefined, canaryPercent: 20 })),
+        "live=blue,canary=0",
+      );
+    });
+
     it("never refuses a block for an app deployed before the guard (no generation tag)", () => {
       const deployed: DeployedRelease = { generation: undefined, labels: { green: "v1-5-0" } };
       assert.deepStrictEqual(reconcileRelease(release, deployed, TARGET), {
@@ -413,6 +504,7 @@ describe("stacks: the release guard", () => {
       service: "chatbot-api",
       owner: "platform-team",
       [GENERATION_TAG]: "5",
+      [TRAFFIC_TAG]: "live=blue,canary=0",
     });
     assert.deepStrictEqual(
       [result.outputs.latestRevision, result.outputs.releaseGeneration],

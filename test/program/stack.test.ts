@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { stackConfigJsonSchema } from "../../scripts/stackSchema";
-import { GENERATION_TAG } from "../../lib/guard";
+import { configShape } from "../../lib/config/schema";
+import { GENERATION_TAG, TRAFFIC_TAG } from "../../lib/guard";
 import { SimulatedResource, SimulationResult } from "../../simulator/simulate";
 import {
   appTemplate as template,
@@ -252,7 +253,7 @@ describe("stacks: the committed stack files", () => {
         assert.deepStrictEqual(
           resource.inputs.tags,
           resource.type === APP
-            ? { ...tags, [GENERATION_TAG]: "0" }
+            ? { ...tags, [GENERATION_TAG]: "0", [TRAFFIC_TAG]: "live=blue,canary=0" }
             : alertKey !== undefined
               ? {
                   ...tags,
@@ -302,6 +303,7 @@ describe("stacks: release changes", () => {
           delete (
             (inputs.configuration as Record<string, unknown>).ingress as Record<string, unknown>
           ).traffic;
+          delete (inputs.tags as Record<string, unknown>)[TRAFFIC_TAG];
           if (!keepGenerationTag) {
             delete (inputs.tags as Record<string, unknown>)[GENERATION_TAG];
           }
@@ -329,6 +331,12 @@ describe("stacks: release changes", () => {
       { revisionName: "chatbot-api-staging--v1-4-2", label: "blue", weight: 0 },
       { revisionName: green, label: "green", weight: 100 },
     ]);
+    assert.deepStrictEqual(
+      [before, after].map(
+        (result) => (app(result).inputs.tags as Record<string, unknown>)[TRAFFIC_TAG],
+      ),
+      ["live=blue,canary=0", "live=green,canary=0"],
+    );
     assert.strictEqual(template(after).revisionSuffix, template(before).revisionSuffix);
     assert.strictEqual(
       after.outputs.greenLabelUrl,
@@ -469,11 +477,13 @@ describe("stacks: release changes", () => {
 });
 
 describe("stacks: project file", () => {
-  it("declares the scalar keys with the schema's type and description and no default (one definition)", () => {
+  it("declares every scalar and list key with the schema's type, description and default, and no object key", () => {
+    // given the project file and the schema (lib/config/schema.ts) with its generated JSON Schema
     const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
       name: string;
       config: Record<string, { type: string; description: string; default?: unknown }>;
     };
+    const source = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
     assert.strictEqual(project.name, "chatbot-platform");
     const generated = (
       stackConfigJsonSchema() as {
@@ -482,24 +492,54 @@ describe("stacks: project file", () => {
         };
       }
     ).properties.config.properties;
+    const schemaKeys = Object.keys(configShape) as (keyof typeof configShape)[];
+    const typeOf = (key: string) => generated[`chatbot-platform:${key}`].type;
+    const scalarOrList = schemaKeys.filter((key) => typeOf(key) !== "object");
+    const objects = schemaKeys.filter((key) => typeOf(key) === "object");
+
+    // when each declaration is compared with the schema's key: its type, its description and
+    // its default (Pulumi requires a key declared without a default on every stack)
     const declared = Object.entries(project.config).map(([key, d]) => [
       key,
       d.type,
       d.description,
-      "default" in d,
+      d.default,
     ]);
-    const fromSchema = Object.keys(project.config).map((key) => {
-      const schema = generated[`chatbot-platform:${key}`];
-      return [key, schema.type, schema.description, false];
+    const fromSchema = scalarOrList.map((key) => {
+      const parsed = configShape[key].safeParse(undefined);
+      return [
+        key,
+        typeOf(key),
+        generated[`chatbot-platform:${key}`].description,
+        parsed.success ? parsed.data : undefined,
+      ];
     });
+
+    // then every scalar and list key is declared, equal to the schema, and no other key
     assert.deepStrictEqual(declared, fromSchema);
-    assert.deepStrictEqual(Object.keys(project.config), [
+    assert.deepStrictEqual(scalarOrList, [
       "environment",
       "location",
       "namePrefix",
       "owner",
+      "target",
+      "aksClusterOnly",
       "appSecrets",
     ]);
+    assert.deepStrictEqual(
+      declared.filter(([, , , value]) => value === undefined).map(([key]) => key),
+      ["environment"],
+    );
+    // and the comment names exactly the object keys it leaves out
+    const comment = source
+      .split("\n")
+      .filter((line) => line.trim().startsWith("#"))
+      .map((line) => line.trim().replace(/^# ?/, ""))
+      .join(" ");
+    assert.ok(
+      comment.includes(`so the object keys (${objects.join(", ")}) are not declared.`),
+      `the comment must list ${objects.join(", ")}: ${comment}`,
+    );
   });
 
   it("makes `pulumi up` skip type-checking: Pulumi's runtime reads tsconfig noCheck as transpile-only", () => {

@@ -1,7 +1,7 @@
 // The Azure adapters (release/azure.ts) through the real SDK clients against the local model of
 // ARM and the Logs query API (drill/model), over HTTPS.
 import * as assert from "node:assert/strict";
-import { GENERATION_TAG } from "../../lib/guard";
+import { GENERATION_TAG, TRAFFIC_TAG } from "../../lib/guard";
 import { gateQuery } from "../../release/gates";
 import { StatsQuery, probeNames } from "../../release/ports";
 import {
@@ -210,12 +210,20 @@ describe("ArmContainerApps: writing", () => {
       path: APP_PATH,
       body: {
         location: "eastus2",
-        tags: { environment: "prod", [GENERATION_TAG]: "3" },
+        tags: {
+          environment: "prod",
+          [GENERATION_TAG]: "3",
+          [TRAFFIC_TAG]: "live=blue,canary=10",
+        },
         properties: { configuration: { ingress: { traffic } } },
       },
     });
     const app = world.model.app(RG, APP);
-    assert.deepEqual(app?.tags, { environment: "prod", [GENERATION_TAG]: "3" });
+    assert.deepEqual(app?.tags, {
+      environment: "prod",
+      [GENERATION_TAG]: "3",
+      [TRAFFIC_TAG]: "live=blue,canary=10",
+    });
     assert.deepEqual(app?.properties.configuration.ingress?.traffic, traffic);
   });
 
