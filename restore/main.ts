@@ -3,7 +3,7 @@
  * `scripts/cli/program.ts`): opens the platform stack (read only) and a new throwaway stack of the
  * restore program (`restore/`) with the Automation API, signs in to Azure like the release command,
  * and runs the drill. A missing Pulumi CLI or Azure sign-in is named with the command that fixes
- * it (exit 2). SIGINT and SIGTERM stop the waits; the throwaway stack is still destroyed.
+ * it (exit 2), the Pulumi CLI first, as the release command does. SIGINT and SIGTERM stop the waits; the throwaway stack is still destroyed.
  */
 import * as path from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
@@ -81,6 +81,19 @@ export async function runRestoreDrillCommand(
   const terminal = new ProgressReporter(process.stdout, process.stderr);
   const report = overrides.report ?? terminal;
   const defaults = defaultDeps(options.stack, (text) => terminal.write(text));
+  // As the release command does: the stack first (a missing Pulumi CLI is named before a missing
+  // Azure sign-in), then Azure. The drill gets the same read (its outputs, or why they failed).
+  const source = overrides.source ?? defaults.source;
+  const outputs = source.outputs();
+  outputs.catch(() => undefined);
+  const missing = await outputs.then(
+    () => undefined,
+    (err: unknown) => missingPulumiCli(err),
+  );
+  if (missing !== undefined) {
+    report.error(missing);
+    return RESTORE_EXIT.usage;
+  }
   try {
     await (overrides.signIn ?? defaults.signIn)();
   } catch (err) {
@@ -101,7 +114,7 @@ export async function runRestoreDrillCommand(
   process.on("SIGTERM", onSignal);
   try {
     return await runRestoreDrill(options, {
-      source: overrides.source ?? defaults.source,
+      source: { outputs: () => outputs },
       postgres: overrides.postgres ?? defaults.postgres,
       restoreStack: overrides.restoreStack ?? defaults.restoreStack,
       jobs: overrides.jobs ?? defaults.jobs,
@@ -111,9 +124,9 @@ export async function runRestoreDrillCommand(
       signal: overrides.signal ?? controller.signal,
     });
   } catch (err) {
-    const missing = missingPulumiCli(err);
-    if (missing !== undefined) {
-      report.error(missing);
+    const notInstalled = missingPulumiCli(err);
+    if (notInstalled !== undefined) {
+      report.error(notInstalled);
       return RESTORE_EXIT.usage;
     }
     throw err;

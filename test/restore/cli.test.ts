@@ -96,7 +96,7 @@ describe("restore-drill command", () => {
     assert.deepEqual(model.calls.slice(-2), ["destroy", "remove"]);
   });
 
-  it("fails with exit 2 and the fix when Azure is not signed in, before reading anything", async () => {
+  it("fails with exit 2 and the fix when Azure is not signed in, before any Azure call", async () => {
     const model = new RestoreModel();
     const signIn = async () => {
       throw Object.assign(new Error("Please run 'az login' to set up an account."), {
@@ -110,7 +110,29 @@ describe("restore-drill command", () => {
     assert.deepEqual(model.report.err, [
       "error: not signed in to Azure (CredentialUnavailableError: Please run 'az login' to set up an account.): run az login (and az account set --subscription <id>), or in CI sign in by OIDC (azure/login with client-id, tenant-id and subscription-id, or ARM_CLIENT_ID, ARM_TENANT_ID and ARM_USE_OIDC=true); nothing changed",
     ]);
-    assert.deepEqual(model.calls, []);
+    // As the release command: the stack's outputs (the Pulumi CLI) are read first, then Azure.
+    assert.deepEqual(model.calls, ["outputs"]);
+  });
+
+  it("names the missing Pulumi CLI first when Azure is not signed in either, as release does", async () => {
+    const model = new RestoreModel();
+    model.faults.outputsFail = "spawn pulumi ENOENT";
+    let signIns = 0;
+    const signIn = async () => {
+      signIns += 1;
+      throw Object.assign(new Error("Please run 'az login' to set up an account."), {
+        name: "CredentialUnavailableError",
+      });
+    };
+    const code = await runCli(["restore-drill", "--stack", "staging"], capture(), {
+      restore: { ...model.deps(), signIn },
+    });
+    assert.equal(code, 2);
+    assert.deepEqual(model.report.err, [
+      "error: the Pulumi CLI is not installed or not on PATH (spawn pulumi ENOENT): install it (https://www.pulumi.com/docs/iac/download-install/), then pulumi login; nothing changed",
+    ]);
+    assert.equal(signIns, 0);
+    assert.deepEqual(model.calls, ["outputs"]);
   });
 
   it("fails with exit 2 naming the install page when the Pulumi CLI is missing", async () => {
