@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as YAML from "yaml";
 import { PolicyPackServer } from "../../scripts/lib/analyzer";
 import { defaultOptions } from "../../scripts/lib/gate";
 import { secret, UNKNOWN } from "../../scripts/lib/wire";
@@ -39,6 +42,20 @@ describe("Analyzer protocol (the real @pulumi/policy server)", () => {
         required: [],
       },
     );
+  });
+
+  it("publishes the version it reports: PulumiPolicy.yaml's, equal to policy/package.json's", async () => {
+    // given the two files that carry a version: `pulumi policy publish` takes PulumiPolicy.yaml's
+    // when it is set (it overrides package.json's); the analyzer reports package.json's
+    // https://www.pulumi.com/docs/insights/policy/policy-packs/project-file/
+    const project = YAML.parse(fs.readFileSync(path.join(PACK_DIR, "PulumiPolicy.yaml"), "utf8"));
+    const pkg = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8"));
+
+    // when the CLI asks the pack
+    const info = await (await packServer()).getAnalyzerInfo();
+
+    // then the published version, package.json's and the reported one are the same
+    assert.deepStrictEqual([project.version, pkg.version], [info.version, info.version]);
   });
 
   it("reports the @pulumi/policy version as the plugin version", async () => {
