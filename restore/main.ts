@@ -3,7 +3,8 @@
  * `scripts/cli/program.ts`): opens the platform stack (read only) and a new throwaway stack of the
  * restore program (`restore/`) with the Automation API, signs in to Azure like the release command,
  * and runs the drill. A missing Pulumi CLI or Azure sign-in is named with the command that fixes
- * it (exit 2), the Pulumi CLI first, as the release command does. SIGINT and SIGTERM stop the waits; the throwaway stack is still destroyed.
+ * it (exit 2), the Pulumi CLI first, as the release command does. SIGINT and SIGTERM stop the
+ * waits; the throwaway stack is still destroyed.
  */
 import * as path from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
