@@ -553,6 +553,17 @@ export async function simulateStack(args: {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): Monitor };
     const monitor = settings.getMonitor();
+    // The mock monitor qualifies a type with its parent's own type only; the engine qualifies it
+    // with the parent's whole qualified type (`urn:pulumi:<stack>::<project>::<Parent$Child$Type>::
+    // <name>`, https://pkg.go.dev/github.com/pulumi/pulumi/sdk/v3/go/common/resource/urn), so the
+    // URNs `plan` prints are the ones `pulumi up --target` and `pulumi state` take.
+    (
+      monitor as unknown as { newUrn: (parent: string, type: string, name: string) => string }
+    ).newUrn = (parent, type, name) => {
+      const qualified = parent ? parent.split("::")[2] : ROOT_STACK_TYPE;
+      const full = qualified === ROOT_STACK_TYPE ? type : `${qualified}$${type}`;
+      return `urn:pulumi:${args.stack}::${PROJECT}::${full}::${name}`;
+    };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) =>
       register(req, (err, response) => {
@@ -627,6 +638,9 @@ function markSecretOutputs(keys: string[], response: RegisterResponse): void {
   };
   response.setObject(struct.Struct.fromJavaScript(state));
 }
+
+/** The type of the root resource of every stack; its children's URNs are not qualified by it. */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 function record(req: RegisterRequest, response: RegisterResponse): SimulatedResource {
   const serializedInputs = req.getObject()?.toJavaScript() ?? {};

@@ -104,7 +104,7 @@ describe("drill on AKS: the cluster holds the objects the program registers", fu
   const block = async () => parseRelease(await workspace.readRelease());
   const suffixOf = (revision: string) => revision.split("--")[1];
   const ROUTE_URN =
-    "urn:pulumi:staging::chatbot-platform::chatbot:kubernetes:KubernetesApp$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::chatbot-k8s-app-route";
+    "urn:pulumi:staging::chatbot-platform::chatbot:platform:ChatbotPlatform$chatbot:kubernetes:KubernetesApp$kubernetes:gateway.networking.k8s.io/v1:HTTPRoute::chatbot-k8s-app-route";
   const IMAGE_150 = "chatbotregistry.azurecr.io/chatbot-api:1.5.0";
   interface Snapshot {
     out: Readonly<Record<string, string>>;

@@ -38,7 +38,7 @@ const PINNED =
 const MISSING_SECRET = (stack: string) =>
   `Key Vault secret "openai-api-key" (env OPENAI_API_KEY) has no value in this stack's config; the app references it, and the Secrets Store CSI driver cannot mount the app's secrets, so its pods on AKS do not start until it exists. Create it with: pulumi config set --secret --path 'secretValues.OPENAI_API_KEY' '<value>' --stack ${stack} && pulumi up --stack ${stack}`;
 const BLUE_DEPLOYMENT = (stack: string) =>
-  `urn:pulumi:${stack}::chatbot-platform::chatbot:kubernetes:KubernetesSlot$kubernetes:apps/v1:Deployment::chatbot-k8s-app-blue-deployment`;
+  `urn:pulumi:${stack}::chatbot-platform::chatbot:platform:ChatbotPlatform$chatbot:kubernetes:KubernetesApp$chatbot:kubernetes:KubernetesSlot$kubernetes:apps/v1:Deployment::chatbot-k8s-app-blue-deployment`;
 
 describe("npm run plan --target aks (Kubernetes policies)", () => {
   it("Kubernetes policies pass prod and dev and refuse staging's tag-only image; warns in AKS terms", async () => {
