@@ -173,7 +173,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         tags: {
           ...args.tags,
           [GENERATION_TAG]: String(args.release.generation),
-          [TRAFFIC_TAG]: trafficTagValue(releasedTraffic(args.release)),
+          [TRAFFIC_TAG]: trafficTagValue(releasedTraffic(args.release), args.release.generation),
         },
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },

@@ -27,6 +27,7 @@ import {
   TrafficWeight,
 } from "../release/ports";
 import { aksClusterOptions } from "../release/targets";
+import type { Slot } from "../lib/release";
 import { loadStackConfig, MOCK_GATEWAY_ADDRESS } from "../simulator/simulate";
 import { AksDrillWorkspace } from "./aksWorkspace";
 import { ManualClock, modelClientOptions } from "./model";
@@ -99,8 +100,13 @@ export class StackAksCluster implements ContainerAppPort {
     return (await this.cluster(ref)).getRevision(ref, revisionName);
   }
 
-  async setTraffic(ref: AppRef, traffic: readonly TrafficWeight[], generation: number) {
-    return (await this.cluster(ref)).setTraffic(ref, traffic, generation);
+  async setTraffic(
+    ref: AppRef,
+    traffic: readonly TrafficWeight[],
+    generation: number,
+    live?: Slot,
+  ) {
+    return (await this.cluster(ref)).setTraffic(ref, traffic, generation, live);
   }
 
   async activate(ref: AppRef, revisionName: string) {

@@ -44,6 +44,7 @@ export const AKS_SCENARIOS: readonly string[] = [
   "undo-refused-then-recorded",
   "hand-edited-live-slot",
   "canary-reset-on-deploy",
+  "half-canary-rolled-back",
 ];
 
 /** The repository root, where the committed stack files are. */

@@ -484,6 +484,42 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: "half-canary-rolled-back",
+    title:
+      "a promotion from a 50% canary, rolled back to 50/50 by the watch, records the live slot the stack file records; the next pulumi up applies",
+    before:
+      "the recorded traffic was read off the weights: at 50/50 the app kept the live slot of the promotion's last step (green) while the stack file said blue, and every later pulumi up was refused as a hand edit",
+    steps: [
+      CREATE,
+      DEPLOY("1.5.0"),
+      // A canary left at 50%: its gate fails and putting traffic back is refused (exit 5).
+      {
+        release: "promote --steps 50,100 --pause 4m",
+        during: {
+          after: "step 50%",
+          do: [
+            {
+              images: { [IMAGE("1.5.0")]: { errorRate: 0.5 } },
+              faults: TRAFFIC_WRITES_REFUSED,
+            },
+          ],
+        },
+        expect: { exit: 5, output: "putting traffic back failed" },
+      },
+      { images: { [IMAGE("1.5.0")]: { errorRate: 0 } } },
+      {
+        release: "promote --steps 100",
+        during: {
+          after: "watching green (1.5.0, ",
+          do: [{ images: { [IMAGE("1.5.0")]: { errorRate: 0.3 } } }],
+        },
+        expect: { exit: 1, output: "post-promotion watch: rollback trigger: error rate" },
+      },
+      { up: {}, expect: { exit: 0 } },
+    ],
+    expect: { traffic: { blue: 50, green: 50 }, live: "blue" },
+  },
+  {
     id: "watch-interrupted",
     title:
       "Ctrl-C during the post-promotion watch keeps the promotion and says so (exit 4, green live at 100%)",

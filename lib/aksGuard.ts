@@ -92,9 +92,11 @@ export async function deployedAksRelease(
     }
   }
   const annotations = route.metadata?.annotations ?? {};
-  const traffic = parseTrafficTag(
-    `live=${annotations[ANNOTATIONS.liveSlot]},canary=${annotations[ANNOTATIONS.canaryPercent]}`,
+  // The route carries its generation and traffic annotations together (one write each time).
+  const recorded = parseTrafficTag(
+    `g=${generation ?? ""},live=${annotations[ANNOTATIONS.liveSlot]},canary=${annotations[ANNOTATIONS.canaryPercent]}`,
   );
+  const traffic = recorded && { live: recorded.live, canaryPercent: recorded.canaryPercent };
   return {
     generation,
     labels,

@@ -48,15 +48,23 @@ export function trafficOfWeights(
   return { live, canaryPercent: live === "blue" ? green : blue };
 }
 
-/** `live=blue,canary=10`: the value of `TRAFFIC_TAG`. */
-export function trafficTagValue(traffic: ReleasedTraffic): string {
-  return `live=${traffic.live},canary=${traffic.canaryPercent}`;
+/**
+ * `g=5,live=blue,canary=10`: the value of `TRAFFIC_TAG`. It names its generation, so a tag carried
+ * forward by a writer that bumps the generation without rewriting it (a release command from
+ * before the tag existed keeps the app's other tags) is not taken for that generation's traffic.
+ */
+export function trafficTagValue(traffic: ReleasedTraffic, generation: number): string {
+  return `g=${generation},live=${traffic.live},canary=${traffic.canaryPercent}`;
 }
 
-/** The traffic a `TRAFFIC_TAG` value records, or `undefined` (no tag: released before it existed). */
-export function parseTrafficTag(value: string | undefined): ReleasedTraffic | undefined {
-  const match = /^live=(blue|green),canary=(\d{1,3})$/.exec(value ?? "");
-  return match === null ? undefined : { live: match[1] as Slot, canaryPercent: Number(match[2]) };
+/** The generation and traffic a `TRAFFIC_TAG` value records, or `undefined` (none, or malformed). */
+export function parseTrafficTag(
+  value: string | undefined,
+): (ReleasedTraffic & { readonly generation: number }) | undefined {
+  const match = /^g=(\d+),live=(blue|green),canary=(\d{1,3})$/.exec(value ?? "");
+  return match === null
+    ? undefined
+    : { generation: Number(match[1]), live: match[2] as Slot, canaryPercent: Number(match[3]) };
 }
 
 /** A release block older than the deployed one. */
@@ -179,12 +187,16 @@ export function deployedRelease(appName: string, deployed: DeployedApp): Deploye
       labels[slot] = entry.revisionName.slice(prefix.length);
     }
   }
-  const traffic = parseTrafficTag(deployed.tags?.[TRAFFIC_TAG]);
-  return {
-    generation: deployedGeneration(deployed.tags),
-    labels,
-    ...(traffic === undefined ? {} : { traffic }),
-  };
+  const generation = deployedGeneration(deployed.tags);
+  const recorded = parseTrafficTag(deployed.tags?.[TRAFFIC_TAG]);
+  // Only a record of the deployed generation's traffic counts (see `trafficTagValue`).
+  return recorded === undefined || recorded.generation !== generation
+    ? { generation, labels }
+    : {
+        generation,
+        labels,
+        traffic: { live: recorded.live, canaryPercent: recorded.canaryPercent },
+      };
 }
 
 /**

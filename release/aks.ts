@@ -386,6 +386,7 @@ export class AksCluster implements ContainerAppPort {
     ref: AppRef,
     traffic: readonly TrafficWeight[],
     generation: number,
+    live?: Slot,
   ): Promise<void> {
     const route = await this.api.get(this.routePath());
     const deployments = await this.deployments();
@@ -432,7 +433,7 @@ export class AksCluster implements ContainerAppPort {
     metadata.annotations = {
       ...annotations,
       [GENERATION_ANNOTATION]: String(generation),
-      ...liveAnnotations(routeWeights(route), annotations[LIVE_SLOT_ANNOTATION]),
+      ...liveAnnotations(routeWeights(route), live ?? annotations[LIVE_SLOT_ANNOTATION]),
     };
     route.metadata = metadata;
     await this.api.put(`${this.routePath()}?fieldManager=${FIELD_MANAGER}`, route);

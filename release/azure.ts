@@ -16,6 +16,7 @@ import {
   trafficOfWeights,
   trafficTagValue,
 } from "../lib/guard";
+import { Slot } from "../lib/release";
 import { gateQuery } from "./gates";
 import {
   AppInfo,
@@ -122,6 +123,7 @@ export class ArmContainerApps implements ContainerAppPort {
     ref: AppRef,
     traffic: readonly TrafficWeight[],
     generation: number,
+    live?: Slot,
   ): Promise<void> {
     const current = await this.client.containerApps.get(ref.resourceGroup, ref.appName);
     await this.client.containerApps.update(ref.resourceGroup, ref.appName, {
@@ -133,8 +135,9 @@ export class ArmContainerApps implements ContainerAppPort {
         [TRAFFIC_TAG]: trafficTagValue(
           trafficOfWeights(
             Object.fromEntries(traffic.map((entry) => [entry.label ?? "", entry.weight])),
-            parseTrafficTag(current.tags?.[TRAFFIC_TAG])?.live,
+            live ?? parseTrafficTag(current.tags?.[TRAFFIC_TAG])?.live,
           ),
+          generation,
         ),
       },
       configuration: {

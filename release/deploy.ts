@@ -176,7 +176,13 @@ export async function deploy(
     // the update rolls the slot's Deployment out before it writes the route, so the share would
     // otherwise reach the new, unverified pods during the rollout.
     const reset = { ...previous, canaryPercent: 0, generation: previous.generation + 1 };
-    await writeTraffic(deps, loaded.ref, trafficOf(loaded.ref.appName, reset), reset.generation);
+    await writeTraffic(
+      deps,
+      loaded.ref,
+      trafficOf(loaded.ref.appName, reset),
+      reset.generation,
+      reset.live,
+    );
     await recordRelease(deps, reset);
     deps.report.info(
       `the canary of ${otherSlot(previous.live)} (${previous.canaryPercent}%) ends: ${previous.live} serves 100% before ${target} gets the new version at 0%`,

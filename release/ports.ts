@@ -132,9 +132,16 @@ export interface ContainerAppPort {
   getRevision(ref: AppRef, revisionName: string): Promise<RevisionInfo | undefined>;
   /**
    * One ARM write (PATCH, JSON merge patch) of the app's traffic and generation tag: no template,
-   * so no new revision.
+   * so no new revision. `live` is the live slot the release records with it: the recorded traffic
+   * (`chatbot-release-traffic`, AKS: the route's live-slot annotation) names it, which the weights
+   * alone cannot at a 50/50 split; without it, the slot already recorded.
    */
-  setTraffic(ref: AppRef, traffic: readonly TrafficWeight[], generation: number): Promise<void>;
+  setTraffic(
+    ref: AppRef,
+    traffic: readonly TrafficWeight[],
+    generation: number,
+    live?: Slot,
+  ): Promise<void>;
   activate(ref: AppRef, revisionName: string): Promise<void>;
   deactivate(ref: AppRef, revisionName: string): Promise<void>;
   restart(ref: AppRef, revisionName: string): Promise<void>;
@@ -289,8 +296,30 @@ export const DEFAULT_TIMINGS: ReleaseTimings = {
 export interface CheckoutRefresh {
   /** What it runs, as messages name it: `git pull --ff-only origin main`. */
   readonly command: string;
-  /** Throws when the checkout could not be updated. */
+  /**
+   * Throws when the checkout could not be updated, and `DependenciesChanged` when the update
+   * changed the dependency manifests this job installed from.
+   */
   run(): Promise<void>;
+}
+
+/**
+ * A checkout update that brought other dependencies (`package.json`, `package-lock.json`, the
+ * policy pack's): `node_modules` was installed and audited from the old ones.
+ */
+export class DependenciesChanged extends Error {
+  constructor(
+    /** The changed files, relative to the repository root. */
+    readonly files: readonly string[],
+    /** The commits before and after the update. */
+    readonly from: string,
+    readonly to: string,
+    /** What the checkout was updated to: `origin/main`. */
+    readonly source: string,
+  ) {
+    super(`${files.join(", ")} changed between ${from} and ${to}`);
+    this.name = "DependenciesChanged";
+  }
 }
 
 /** Everything the engine uses. */
@@ -314,6 +343,12 @@ export interface ReleaseDeps {
    * the stack file is read. None: the stack file is read as it is.
    */
   readonly refresh?: CheckoutRefresh;
+  /**
+   * Keeps the release lock when the command ends (`--keep-lock`: the release workflow removes it
+   * with `release unlock` once the stack file is on main); called with the holder as soon as the
+   * lock is held. None: the command removes its lock when it ends.
+   */
+  readonly keepLock?: (holder: string) => Promise<void>;
   /** Gate overrides for tests; by default the stack's `releaseGates` over the design's values. */
   readonly gates?: GateThresholds;
   /** Where release events go (the stack's webhook); none: no notifications. */

@@ -29,7 +29,7 @@ import { promotionVerdict } from "./gates";
 import { deactivateSuperseded } from "./lifecycle";
 import { EXIT, ExitCode, ReleaseDeps, TrafficWeight } from "./ports";
 import { ReleaseState, Slot, otherSlot, trafficOf } from "./state";
-import { bestEffort, recordRelease } from "./record";
+import { bestEffort, recordCommand, recordRelease } from "./record";
 import { CheckFailed, Refused, ensureServable, writeTraffic } from "./traffic";
 import { verifyUrl } from "./verify";
 import { announce } from "./notify";
@@ -167,11 +167,13 @@ export async function promote(
   const trafficAt = (live: Slot, canary: number): TrafficWeight[] =>
     trafficOf(ctx.ref.appName, { ...release, live, canaryPercent: canary });
   const original = trafficAt(release.live, release.canaryPercent);
+  let recorded = false;
   const write = async (traffic: TrafficWeight[], next: ReleaseState) => {
     generation += 1;
     moved = true;
-    await writeTraffic(deps, ctx.ref, traffic, generation);
+    await writeTraffic(deps, ctx.ref, traffic, generation, next.live);
     await recordRelease(deps, { ...next, generation });
+    recorded = true;
   };
   const minutes = ctx.gates.postPromotionWatchMinutes;
   const watch = command.watch !== false && minutes > 0;
@@ -271,10 +273,14 @@ export async function promote(
     deps.report.error(`promotion of ${idle} failed: ${why}`);
     generation += 1;
     try {
-      await writeTraffic(deps, ctx.ref, original, generation);
+      await writeTraffic(deps, ctx.ref, original, generation, release.live);
     } catch (undo) {
+      const failed = `error: putting traffic back failed: ${(undo as Error).message.replace(/\.$/, "")}.`;
       deps.report.error(
-        `error: putting traffic back failed: ${(undo as Error).message.replace(/\.$/, "")}. Traffic may still be split and the stack file still sends ${idle} (${candidate.version}) traffic, so a pulumi up would too. Finish with: npm run release -- rollback --stack ${stack} (it retries the traffic write and records ${release.live} live in the stack file). If it keeps failing, set the traffic by hand (${manualTraffic(ctx, release.live)}), then run the same rollback command to record it`,
+        recorded
+          ? `${failed} Traffic may still be split and the stack file still sends ${idle} (${candidate.version}) traffic, so a pulumi up would too. Finish with: npm run release -- rollback --stack ${stack} (it retries the traffic write and records ${release.live} live in the stack file). If it keeps failing, set the traffic by hand (${manualTraffic(ctx, release.live)}), then run the same rollback command to record it`
+          : // The first write's answer was lost: it may have landed, and nothing was recorded.
+            `${failed} The stack file still holds generation ${release.generation} as before this promotion, but its first traffic write may have landed unanswered (generation ${release.generation + 1}, ${idle} getting traffic). See what Azure serves with: npm run release -- status --stack ${stack}. If it is the stack file's traffic, nothing is left to do. Otherwise set the traffic back by hand (${manualTraffic(ctx, release.live)}) and record it with: ${recordCommand(stack, { ...release, generation })}`,
       );
       return EXIT.rollbackFailed;
     }

@@ -21,18 +21,16 @@ export class StateNotRecorded extends Error {
     cause: Error,
   ) {
     super(
-      `Azure now serves generation ${release.generation} (live ${release.live}, canary ${release.canaryPercent}%), but the stack file could not be written: ${cause.message.replace(/\.$/, "")}. Record it before anything else (until then every pulumi up and release command of the stack is refused as behind): pulumi config set-all --stack ${stack} --json '${JSON.stringify(
-        {
-          [RELEASE_CONFIG_KEY]: {
-            value: JSON.stringify(release),
-            objectValue: release,
-            secret: false,
-          },
-        },
-      )}'`,
+      `Azure now serves generation ${release.generation} (live ${release.live}, canary ${release.canaryPercent}%), but the stack file could not be written: ${cause.message.replace(/\.$/, "")}. Record it before anything else (until then every pulumi up and release command of the stack is refused as behind): ${recordCommand(stack, release)}`,
     );
     this.name = "StateNotRecorded";
   }
+}
+
+/** The command that writes `release` into the stack file by hand. */
+export function recordCommand(stack: string, release: ReleaseState): string {
+  const value = { value: JSON.stringify(release), objectValue: release, secret: false };
+  return `pulumi config set-all --stack ${stack} --json '${JSON.stringify({ [RELEASE_CONFIG_KEY]: value })}'`;
 }
 
 /** Writes the release block, retrying; throws `StateNotRecorded` when it keeps failing. */

@@ -50,6 +50,7 @@ export async function rollback(ctx: ReleaseContext, deps: ReleaseDeps): Promise<
     ctx.ref,
     trafficOf(ctx.ref.appName, { ...release, live: back, canaryPercent: 0 }),
     generation,
+    back,
   );
   await recordRelease(deps, { ...release, live: back, canaryPercent: 0, generation });
   await bestEffort(deps, "clear the verified marker", () =>

@@ -3,6 +3,7 @@
  * makes besides a deploy's targeted update. Each write is one ARM call; a lost answer is settled by
  * reading the app back, and 409 Conflict (another operation in progress) is retried, bounded.
  */
+import { Slot } from "../lib/release";
 import { AppRef, ReleaseDeps, RevisionInfo, TrafficWeight } from "./ports";
 
 /** A check that failed; the message says which and why. */
@@ -56,6 +57,7 @@ export async function writeTraffic(
   ref: AppRef,
   traffic: readonly TrafficWeight[],
   generation: number,
+  live: Slot,
 ): Promise<void> {
   // Once interrupted (a cancelled job is killed about 10 s after SIGINT), retry briefly.
   const aborted = deps.signal?.aborted === true;
@@ -63,7 +65,7 @@ export async function writeTraffic(
   const conflictRetryMs = aborted ? 1_000 : deps.timings.conflictRetryMs;
   for (let attempt = 1; ; attempt++) {
     try {
-      await deps.azure.setTraffic(ref, traffic, generation);
+      await deps.azure.setTraffic(ref, traffic, generation, live);
       return;
     } catch (err) {
       const app = await deps.azure.getApp(ref).catch(() => undefined);

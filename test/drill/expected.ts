@@ -137,6 +137,12 @@ export const EXPECTED: Readonly<
     live: "blue",
     told: /^pulumi up: applied$/,
   },
+  "half-canary-rolled-back": {
+    exit: 0,
+    traffic: { blue: 50, green: 50 },
+    live: "blue",
+    told: /^pulumi up: applied$/,
+  },
   "watch-interrupted": {
     exit: 4,
     traffic: { blue: 0, green: 100 },

@@ -771,7 +771,7 @@ describe("BlueGreenApp", () => {
     assert.deepStrictEqual(app.inputs.tags, {
       ...TAGS,
       "chatbot-release-generation": "4",
-      "chatbot-release-traffic": "live=blue,canary=10",
+      "chatbot-release-traffic": "g=4,live=blue,canary=10",
     });
     const urls = await resolved(
       pulumi.all([outputs!.url, outputs!.labelUrls.blue, outputs!.labelUrls.green]),

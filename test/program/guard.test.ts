@@ -306,11 +306,25 @@ describe("release guard", () => {
     it("reads the released traffic from the tag and derives it from label weights as the release command does", () => {
       assert.deepStrictEqual(
         deployedRelease("chatbot-api-prod", {
-          tags: { [GENERATION_TAG]: "5", [TRAFFIC_TAG]: "live=green,canary=10" },
+          tags: { [GENERATION_TAG]: "5", [TRAFFIC_TAG]: "g=5,live=green,canary=10" },
         }),
         { generation: 5, labels: {}, traffic: { live: "green", canaryPercent: 10 } },
       );
-      for (const value of ["live=purple,canary=0", "live=blue", "", "live=blue,canary=-1"]) {
+      // A record of another generation (carried forward by a writer that did not rewrite it)
+      // is not this generation's traffic.
+      assert.deepStrictEqual(
+        deployedRelease("chatbot-api-prod", {
+          tags: { [GENERATION_TAG]: "6", [TRAFFIC_TAG]: "g=5,live=blue,canary=0" },
+        }),
+        { generation: 6, labels: {} },
+      );
+      for (const value of [
+        "g=5,live=purple,canary=0",
+        "g=5,live=blue",
+        "live=blue,canary=0",
+        "",
+        "g=5,live=blue,canary=-1",
+      ]) {
         assert.strictEqual(parseTrafficTag(value), undefined, value);
       }
       assert.deepStrictEqual(trafficOfWeights({ blue: 90, green: 10 }, "blue"), {
@@ -326,12 +340,12 @@ describe("release guard", () => {
         canaryPercent: 50,
       });
       assert.strictEqual(
-        trafficTagValue(releasedTraffic({ ...release, live: "green", canaryPercent: 20 })),
-        "live=green,canary=20",
+        trafficTagValue(releasedTraffic({ ...release, live: "green", canaryPercent: 20 }), 5),
+        "g=5,live=green,canary=20",
       );
       assert.strictEqual(
-        trafficTagValue(releasedTraffic({ ...release, green: undefined, canaryPercent: 20 })),
-        "live=blue,canary=0",
+        trafficTagValue(releasedTraffic({ ...release, green: undefined, canaryPercent: 20 }), 5),
+        "g=5,live=blue,canary=0",
       );
     });
 
@@ -504,7 +518,7 @@ describe("stacks: the release guard", () => {
       service: "chatbot-api",
       owner: "platform-team",
       [GENERATION_TAG]: "5",
-      [TRAFFIC_TAG]: "live=blue,canary=0",
+      [TRAFFIC_TAG]: "g=5,live=blue,canary=0",
     });
     assert.deepStrictEqual(
       [result.outputs.latestRevision, result.outputs.releaseGeneration],

@@ -253,7 +253,7 @@ describe("stacks: the committed stack files", () => {
         assert.deepStrictEqual(
           resource.inputs.tags,
           resource.type === APP
-            ? { ...tags, [GENERATION_TAG]: "0", [TRAFFIC_TAG]: "live=blue,canary=0" }
+            ? { ...tags, [GENERATION_TAG]: "0", [TRAFFIC_TAG]: "g=0,live=blue,canary=0" }
             : alertKey !== undefined
               ? {
                   ...tags,
@@ -335,7 +335,7 @@ describe("stacks: release changes", () => {
       [before, after].map(
         (result) => (app(result).inputs.tags as Record<string, unknown>)[TRAFFIC_TAG],
       ),
-      ["live=blue,canary=0", "live=green,canary=0"],
+      ["g=0,live=blue,canary=0", "g=0,live=green,canary=0"],
     );
     assert.strictEqual(template(after).revisionSuffix, template(before).revisionSuffix);
     assert.strictEqual(

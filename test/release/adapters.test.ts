@@ -213,7 +213,7 @@ describe("ArmContainerApps: writing", () => {
         tags: {
           environment: "prod",
           [GENERATION_TAG]: "3",
-          [TRAFFIC_TAG]: "live=blue,canary=10",
+          [TRAFFIC_TAG]: "g=3,live=blue,canary=10",
         },
         properties: { configuration: { ingress: { traffic } } },
       },
@@ -222,7 +222,7 @@ describe("ArmContainerApps: writing", () => {
     assert.deepEqual(app?.tags, {
       environment: "prod",
       [GENERATION_TAG]: "3",
-      [TRAFFIC_TAG]: "live=blue,canary=10",
+      [TRAFFIC_TAG]: "g=3,live=blue,canary=10",
     });
     assert.deepEqual(app?.properties.configuration.ingress?.traffic, traffic);
   });

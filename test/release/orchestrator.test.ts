@@ -421,6 +421,52 @@ describe("runRelease: exit codes", () => {
   });
 });
 
+describe("runRelease: a first traffic write whose answer is lost", () => {
+  it("exits 5 without offering rollback when no step was recorded: status, then traffic by hand and the exact record command", async () => {
+    // given: the first step's write lands, then Azure stops answering (its answer is lost)
+    const world = await startWorld();
+    const workspace = await releasedStack(world, { verified: VERIFIED_GREEN });
+    let landed = false;
+    const unreachable = () => Promise.reject(new Error("connect ETIMEDOUT"));
+    // The real adapter, with these two calls wrapped.
+    const azure = Object.assign(Object.create(world.azure) as typeof world.azure, {
+      getApp: (ref: Parameters<typeof world.azure.getApp>[0]) =>
+        landed ? unreachable() : world.azure.getApp(ref),
+      setTraffic: async (...args: Parameters<typeof world.azure.setTraffic>) => {
+        if (landed) return unreachable();
+        await world.azure.setTraffic(...args);
+        landed = true;
+        return unreachable();
+      },
+    });
+    const { deps, report } = engineDeps(world, workspace, { azure });
+
+    // when
+    const code = await runRelease(
+      { kind: "promote", steps: [10, 100], pauseMs: 120_000, smokePaths: ["/health"] },
+      deps,
+    );
+
+    // then: Azure carries the step, the stack file the state before it; the message says both
+    assert.equal(code, 5);
+    const back = { ...BLUE_LIVE_GREEN_IDLE, generation: 4 };
+    assert.deepEqual(report.err, [
+      "promotion of green failed: error: connect ETIMEDOUT",
+      `error: putting traffic back failed: connect ETIMEDOUT. The stack file still holds generation 2 as before this promotion, but its first traffic write may have landed unanswered (generation 3, green getting traffic). See what Azure serves with: npm run release -- status --stack prod. If it is the stack file's traffic, nothing is left to do. Otherwise set the traffic back by hand (az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0) and record it with: pulumi config set-all --stack prod --json '${JSON.stringify(
+        {
+          "chatbot-platform:release": {
+            value: JSON.stringify(back),
+            objectValue: back,
+            secret: false,
+          },
+        },
+      )}'`,
+    ]);
+    assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
+    assert.deepEqual(workspace.release, BLUE_LIVE_GREEN_IDLE);
+  });
+});
+
 describe("runRelease: the release lock", () => {
   it("fails (refused) when another release holds the lock, and leaves that lock alone", async () => {
     // given

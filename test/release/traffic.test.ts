@@ -64,7 +64,7 @@ describe("writeTraffic", () => {
     const { deps, report } = engineDeps(world);
 
     // when
-    await writeTraffic(deps, REF, CANARY, 3);
+    await writeTraffic(deps, REF, CANARY, 3, "blue");
 
     // then
     assert.deepEqual(armLog(world, from), ["GET app 200", "PATCH app 200"]);
@@ -89,7 +89,7 @@ describe("writeTraffic", () => {
     const { deps, report } = engineDeps(world);
 
     // when
-    await writeTraffic(deps, REF, CANARY, 3);
+    await writeTraffic(deps, REF, CANARY, 3, "blue");
 
     // then: each conflict is checked by reading the app back, then retried
     assert.deepEqual(armLog(world, from), [
@@ -129,7 +129,7 @@ describe("writeTraffic", () => {
     });
 
     // when / then
-    await assert.rejects(writeTraffic(deps, REF, CANARY, 3), (err: unknown) => {
+    await assert.rejects(writeTraffic(deps, REF, CANARY, 3, "blue"), (err: unknown) => {
       const e = err as { statusCode?: number; message?: string };
       assert.deepEqual([e.statusCode, e.message], [409, CONFLICT]);
       return true;
@@ -148,7 +148,7 @@ describe("writeTraffic", () => {
     const { deps, report } = engineDeps(world);
 
     // when
-    await writeTraffic(deps, REF, CANARY, 3);
+    await writeTraffic(deps, REF, CANARY, 3, "blue");
 
     // then: read back once, no retry of its own
     assert.deepEqual(armLog(world, from), [
@@ -182,7 +182,9 @@ describe("writeTraffic", () => {
     const { deps, report } = engineDeps(world);
 
     // when / then
-    await assert.rejects(writeTraffic(deps, REF, CANARY, 3), { message: "Internal error." });
+    await assert.rejects(writeTraffic(deps, REF, CANARY, 3, "blue"), {
+      message: "Internal error.",
+    });
     assert.equal(armLog(world).filter((line) => line.startsWith("PATCH")).length, 4);
     assert.equal(world.clock.now(), start);
     assert.deepEqual(report.out, []);
