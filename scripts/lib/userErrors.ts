@@ -16,6 +16,8 @@ export const USER_ERROR_NAMES: readonly string[] = [
   "RevisionChangedError",
   // lib/guard.ts: the stack file's release block is older than what is deployed (generation guard).
   "ReleaseBehindError",
+  // lib/guard.ts: the release block was edited by hand at the deployed generation.
+  "ReleaseEditedError",
   // scripts/lib/policyConfig.ts: an unknown policy or setting, a bad value in a policy config.
   "PolicyConfigError",
   // scripts/lib/cli.ts: a bad option or file named on the command line.

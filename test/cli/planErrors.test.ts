@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { ConfigError } from "../../lib/config";
-import { ReleaseBehindError } from "../../lib/guard";
+import { ReleaseBehindError, ReleaseEditedError } from "../../lib/guard";
 import { RevisionChangedError } from "../../lib/release";
 import { StackNameError } from "../../scripts/cli/stacks";
 import { UsageError } from "../../scripts/lib/cli";
@@ -78,6 +78,7 @@ describe("user errors: one list, exit 2", () => {
       new ConfigError(["a"]),
       new RevisionChangedError("a"),
       new ReleaseBehindError("a"),
+      new ReleaseEditedError("a"),
       new PolicyConfigError("a"),
       new UsageError("a"),
       new StackNameError("a"),
