@@ -1,6 +1,6 @@
 /**
  * The release command line, `npm run release -- <command> --stack <name> [options]`: the
- * commander definitions of `status`, `deploy`, `promote` and `rollback` (help with examples on
+ * commander definitions of `status`, `deploy`, `promote`, `rollback` and `unlock` (help with examples on
  * each), and the validation of their values, which throws `ReleaseConfigError` (exit code 2)
  * naming the option. `--stack` follows the rule every command shares (`scripts/cli/stacks.ts`).
  *
@@ -43,7 +43,7 @@ export const MIN_PAUSE_MINUTES = DEFAULT_GATES.rollbackErrorRateWindowMinutes;
 export const DEFAULT_STEPS: readonly number[] = [10, 50, 100];
 
 /** The release commands, in the order the help lists them. */
-export const RELEASE_COMMANDS = ["status", "deploy", "promote", "rollback"] as const;
+export const RELEASE_COMMANDS = ["status", "deploy", "promote", "rollback", "unlock"] as const;
 
 /** A parsed command line. */
 export interface ParsedArgs {
@@ -54,6 +54,8 @@ export interface ParsedArgs {
   readonly waitForLockMs: number;
   /** `--refresh-from <remote>/<branch>`: what the checkout is fast-forwarded to once the lock is held. */
   readonly refreshFrom?: { readonly remote: string; readonly branch: string };
+  /** `--keep-lock <file>`: the release lock outlives the command; its holder is written to the file. */
+  readonly keepLockFile?: string;
 }
 
 /** The raw option values commander collected. */
@@ -69,6 +71,8 @@ interface RawOptions {
   watch?: boolean;
   waitForLock?: string;
   refreshFrom?: string;
+  keepLock?: string;
+  holder?: string;
 }
 
 /**
@@ -160,6 +164,7 @@ function toParsedArgs(name: string, options: RawOptions): ParsedArgs {
     ...(options.refreshFrom === undefined
       ? {}
       : { refreshFrom: parseRefreshFrom(options.refreshFrom) }),
+    ...(options.keepLock === undefined ? {} : { keepLockFile: options.keepLock }),
   };
 }
 
@@ -200,6 +205,13 @@ function parseCommand(name: string, options: RawOptions): ReleaseCommand {
       };
     case "status":
       return { kind: "status" };
+    case "unlock":
+      if (options.holder === undefined || options.holder.trim() === "") {
+        throw usageError(
+          "`--holder` is required: the holder the command with --keep-lock wrote to its file and printed (e.g. 'promote by https://github.com/<owner>/<repo>/actions/runs/<id>')",
+        );
+      }
+      return { kind: "unlock", holder: options.holder };
     default:
       return { kind: "rollback" };
   }
@@ -250,6 +262,12 @@ const EXIT_CODES: Readonly<Record<"release" | ReleaseCommand["kind"], readonly s
     "  4  an error, timeout or interruption; traffic is where it was",
     "  5  the stack file could not record the traffic change: the message names the command that records it",
   ],
+  unlock: [
+    "  0  the lock was removed, or the stack had none",
+    "  2  usage error (a missing --holder), or the Pulumi CLI is missing",
+    "  3  refused: another holder has the lock (left as it is), or the stack cannot be opened",
+    "  4  the lock could not be read or removed",
+  ],
 };
 
 function examples(command: keyof typeof EXIT_CODES, lines: string[]): string {
@@ -267,6 +285,8 @@ const STACK_HELP = "the stack: dev, staging, prod (a Pulumi.<stack>.yaml), or <o
 const WAIT_HELP =
   "wait this long (90s, 30m) for another release of the stack to finish instead of refusing";
 const SMOKE_HELP = "paths checked on the slot's URL, comma-separated (default: /health,/ready)";
+const KEEP_LOCK_HELP =
+  "keep the release lock when the command ends, and write its holder to <file> as soon as it is held; remove it with unlock --holder once the stack file is committed (the release workflow: after its push)";
 const REFRESH_HELP =
   "once the release lock is held, fast-forward this checkout to <remote>/<branch> (git pull --ff-only) before reading the stack file, so a release that waited for another works from the stack file that one committed (the release workflow: origin/main)";
 
@@ -324,6 +344,7 @@ export function defineReleaseCommands(
     .option("--smoke-paths <paths>", SMOKE_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
     .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
+    .option("--keep-lock <file>", KEEP_LOCK_HELP, optionValue)
     .addHelpText(
       "after",
       examples("deploy", [
@@ -356,6 +377,7 @@ export function defineReleaseCommands(
     .option("--smoke-paths <paths>", SMOKE_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
     .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
+    .option("--keep-lock <file>", KEEP_LOCK_HELP, optionValue)
     .addHelpText(
       "after",
       examples("promote", [
@@ -373,8 +395,29 @@ export function defineReleaseCommands(
     .option("--stack <name>", STACK_HELP, optionValue)
     .option("--wait-for-lock <duration>", WAIT_HELP, optionValue)
     .option("--refresh-from <remote/branch>", REFRESH_HELP, optionValue)
+    .option("--keep-lock <file>", KEEP_LOCK_HELP, optionValue)
     .addHelpText("after", examples("rollback", ["npm run release -- rollback --stack prod"]))
     .action(action("rollback"));
+
+  release
+    .command("unlock")
+    .description(
+      "remove the release lock a command with --keep-lock left, only while the given holder holds it",
+    )
+    .option("--stack <name>", STACK_HELP, optionValue)
+    .option(
+      "--holder <holder>",
+      "the lock's holder, as that command wrote it to its --keep-lock file and printed it",
+      optionValue,
+    )
+    .addHelpText(
+      "after",
+      examples("unlock", [
+        'npm run release -- unlock --stack prod --holder "$(cat "$RUNNER_TEMP/release-lock-holder")"',
+        "npm run release -- unlock --stack prod --holder 'promote by alice@laptop pid 4242'",
+      ]),
+    )
+    .action(action("unlock"));
 
   return release.addHelpText(
     "after",
@@ -384,6 +427,7 @@ export function defineReleaseCommands(
       "npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",
       "npm run release -- promote --stack staging",
       "npm run release -- rollback --stack staging",
+      "npm run release -- unlock --help",
     ]),
   );
 }

@@ -1,5 +1,5 @@
 /**
- * Entry point of `npm run release -- <status|deploy|promote|rollback> --stack <name> [...]`:
+ * Entry point of `npm run release -- <status|deploy|promote|rollback|unlock> --stack <name> [...]`:
  * the command line is parsed by the project's CLI (`scripts/cli/program.ts`, definitions in
  * `./args`); this module opens the stack with the Automation API, signs in to Azure with the SDK
  * and runs the engine. A missing Pulumi CLI or Azure sign-in is named with the command that fixes
@@ -7,6 +7,7 @@
  * before it exits. On a terminal, the engine's waits show as one progress line.
  */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -21,11 +22,12 @@ import { AutomationReleaseWorkspace, AutomationStack } from "./automation";
 import { ArmContainerApps, LogsTelemetry } from "./azure";
 import { FetchHttpChecker } from "./http";
 import { aksPorts, targetOf } from "./targets";
-import { runRelease } from "./orchestrator";
+import { runRelease, unlock } from "./orchestrator";
 import { WebhookNotifier, WebhookOptions } from "./webhook";
 import {
   CheckoutRefresh,
   Clock,
+  DependenciesChanged,
   ContainerAppPort,
   DEFAULT_TIMINGS,
   EXIT,
@@ -56,14 +58,14 @@ export function releaseOwner(env: NodeJS.ProcessEnv = process.env): string {
   return `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`;
 }
 
-/** Runs a program without a shell; rejects with its stderr when it fails. */
-export type RunFile = (file: string, args: readonly string[], cwd: string) => Promise<void>;
+/** Runs a program without a shell; resolves with its stdout, rejects with its stderr when it fails. */
+export type RunFile = (file: string, args: readonly string[], cwd: string) => Promise<string>;
 
 const runFile: RunFile = (file, args, cwd) =>
   new Promise((resolve, reject) => {
-    execFile(file, [...args], { cwd, timeout: 120_000 }, (err, _stdout, stderr) => {
+    execFile(file, [...args], { cwd, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err === null) {
-        resolve();
+        resolve(String(stdout));
       } else {
         const why = String(stderr).trim().split("\n").filter(Boolean).pop();
         reject(new Error(why ?? err.message));
@@ -72,10 +74,22 @@ const runFile: RunFile = (file, args, cwd) =>
   });
 
 /**
+ * What `npm ci` installed from in the release job: the root's and the policy pack's manifests.
+ * The job audited what they pinned; a checkout update that changes one would run the new program
+ * with the old packages.
+ */
+export const DEPENDENCY_FILES: readonly string[] = [
+  "package.json",
+  "package-lock.json",
+  "policy/package.json",
+  "policy/package-lock.json",
+];
+
+/**
  * `--refresh-from <remote>/<branch>`: `git pull --ff-only <remote> <branch>` in the repository, so
  * a release that waited for the lock reads the stack file the release before it committed (a job's
  * checkout is as old as the job). Fast-forward only: a checkout with commits of its own is left
- * as it is (a warning).
+ * as it is (a warning). An update that changes `DEPENDENCY_FILES` throws `DependenciesChanged`.
  */
 export function gitRefresh(
   remote: string,
@@ -84,7 +98,35 @@ export function gitRefresh(
   run: RunFile = runFile,
 ): CheckoutRefresh {
   const args = ["pull", "--ff-only", remote, branch];
-  return { command: `git ${args.join(" ")}`, run: () => run("git", args, cwd) };
+  const head = async () => (await run("git", ["rev-parse", "HEAD"], cwd)).trim();
+  return {
+    command: `git ${args.join(" ")}`,
+    run: async () => {
+      const before = await head();
+      await run("git", args, cwd);
+      const after = await head();
+      if (after === before) {
+        return;
+      }
+      const diff = await run(
+        "git",
+        ["diff", "--name-only", before, after, "--", ...DEPENDENCY_FILES],
+        cwd,
+      );
+      const changed = diff.split("\n").filter((line) => line !== "");
+      if (changed.length > 0) {
+        throw new DependenciesChanged(changed, before, after, `${remote}/${branch}`);
+      }
+    },
+  };
+}
+
+/**
+ * `--keep-lock <file>`: writes the release lock's holder to the file as soon as the lock is held
+ * (the release workflow's unlock step reads it, also after a failed or cancelled command).
+ */
+export function keepLockIn(file: string): (holder: string) => Promise<void> {
+  return (holder) => fs.promises.writeFile(file, `${holder}\n`);
 }
 
 /** Where to install the Pulumi CLI. */
@@ -256,14 +298,27 @@ export async function runReleaseCommand(
 ): Promise<number> {
   const terminal = new ProgressReporter(process.stdout, process.stderr);
   const report = overrides.report ?? terminal;
+  const cannotOpen = (err: unknown): number => {
+    const missing = missingPulumiCli(err);
+    report.error(missing ?? `error: cannot open stack ${parsed.stack}: ${(err as Error).message}`);
+    return missing === undefined ? EXIT.refused : EXIT.usage;
+  };
   let workspace: ReleaseWorkspace;
-  let subscriptionId: string;
-  let stackOutputs: Readonly<Record<string, string>> = {};
   try {
     workspace = await (
       overrides.openWorkspace ??
       ((name: string) => automationWorkspace(name, (text) => terminal.write(text))())
     )(parsed.stack);
+  } catch (err) {
+    return cannotOpen(err);
+  }
+  if (parsed.command.kind === "unlock") {
+    // The lock is a stack tag: no Azure.
+    return unlock(workspace, parsed.command.holder, report);
+  }
+  let subscriptionId: string;
+  let stackOutputs: Readonly<Record<string, string>> = {};
+  try {
     stackOutputs = await workspace.outputs();
     subscriptionId =
       stackOutputs.subscriptionId ??
@@ -271,9 +326,7 @@ export async function runReleaseCommand(
       process.env.AZURE_SUBSCRIPTION_ID ??
       "";
   } catch (err) {
-    const missing = missingPulumiCli(err);
-    report.error(missing ?? `error: cannot open stack ${parsed.stack}: ${(err as Error).message}`);
-    return missing === undefined ? EXIT.refused : EXIT.usage;
+    return cannotOpen(err);
   }
   if (!/^[0-9a-f-]{36}$/i.test(subscriptionId)) {
     report.error(
@@ -316,6 +369,7 @@ export async function runReleaseCommand(
       owner: releaseOwner(),
       signal: controller.signal,
       lockWaitMs: parsed.waitForLockMs,
+      ...(parsed.keepLockFile === undefined ? {} : { keepLock: keepLockIn(parsed.keepLockFile) }),
       ...(parsed.refreshFrom === undefined
         ? {}
         : {

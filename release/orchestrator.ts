@@ -14,7 +14,15 @@ import {
   shortStackName,
 } from "./context";
 import { DeployCommand, deploy, verifiedMarker } from "./deploy";
-import { EXIT, ExitCode, RELEASE_LOCK_TAG, ReleaseDeps, Reporter } from "./ports";
+import {
+  DependenciesChanged,
+  EXIT,
+  ExitCode,
+  RELEASE_LOCK_TAG,
+  ReleaseDeps,
+  ReleaseWorkspace,
+  Reporter,
+} from "./ports";
 import { NOTIFY_FLUSH_MS, NotificationQueue, announce } from "./notify";
 import { PromoteCommand, promote } from "./promote";
 import { RollbackCommand, rollback } from "./rollback";
@@ -25,8 +33,14 @@ import { CheckFailed, Refused } from "./traffic";
 export interface StatusCommand {
   readonly kind: "status";
 }
+/** Removes the release lock a `--keep-lock` command left, only while `holder` holds it. */
+export interface UnlockCommand {
+  readonly kind: "unlock";
+  readonly holder: string;
+}
 export type { DeployCommand, PromoteCommand, RollbackCommand };
-export type ReleaseCommand = StatusCommand | DeployCommand | PromoteCommand | RollbackCommand;
+export type ReleaseCommand =
+  StatusCommand | DeployCommand | PromoteCommand | RollbackCommand | UnlockCommand;
 export { shortStackName, verifiedMarker };
 
 /**
@@ -35,6 +49,9 @@ export { shortStackName, verifiedMarker };
  * are announced here, promotion steps and automatic rollbacks by `promote`.
  */
 export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Promise<ExitCode> {
+  if (command.kind === "unlock") {
+    return unlock(deps.workspace, command.holder, deps.report);
+  }
   if (deps.notifier === undefined || command.kind === "status") {
     return runCommand(command, deps);
   }
@@ -61,7 +78,7 @@ export async function runRelease(command: ReleaseCommand, deps: ReleaseDeps): Pr
 
 /** Announces a finished deploy or rollback command, or a failed command, with the stack file's state. */
 async function announceOutcome(
-  command: Exclude<ReleaseCommand, StatusCommand>,
+  command: Exclude<ReleaseCommand, StatusCommand | UnlockCommand>,
   deps: ReleaseDeps,
   exit: ExitCode,
   firstError: string | undefined,
@@ -106,7 +123,10 @@ async function announceOutcome(
   }
 }
 
-async function runCommand(command: ReleaseCommand, deps: ReleaseDeps): Promise<ExitCode> {
+async function runCommand(
+  command: Exclude<ReleaseCommand, UnlockCommand>,
+  deps: ReleaseDeps,
+): Promise<ExitCode> {
   try {
     if (command.kind === "status") {
       return await status(await loadContext(deps, { readOnly: true }), deps);
@@ -160,7 +180,9 @@ async function runCommand(command: ReleaseCommand, deps: ReleaseDeps): Promise<E
 /**
  * Runs a command that changes the stack under the release lock. Refuses, changing nothing, while
  * another update holds Pulumi's stack lock or another release holds the release lock (a promotion
- * holds it through its pauses, when Pulumi's lock is free).
+ * holds it through its pauses, when Pulumi's lock is free). With `deps.keepLock` the lock outlives
+ * the command: the release workflow removes it (`unlock`) once it has pushed the stack file, so
+ * the next release reads the file this one wrote.
  */
 async function exclusive(
   name: string,
@@ -195,19 +217,77 @@ async function exclusive(
       await deps.clock.sleep(LOCK_POLL_MS, deps.signal);
     }
   }
+  let kept = false;
   try {
+    if (deps.keepLock !== undefined) {
+      try {
+        await deps.keepLock(me);
+      } catch (err) {
+        throw new Refused(
+          `cannot record the release lock's holder for --keep-lock (${(err as Error).message.replace(/\.$/, "")}), so nothing could remove the lock after the command`,
+        );
+      }
+      kept = true;
+    }
     return await run(waited);
   } finally {
-    // Remove the lock only while it is ours (never another release's after a lost race).
-    await bestEffort(
-      deps,
-      `remove the release lock (pulumi stack tag rm ${RELEASE_LOCK_TAG})`,
-      async () => {
-        if ((await deps.workspace.readLock()) === me) {
-          await deps.workspace.writeLock(undefined);
-        }
-      },
+    if (kept) {
+      deps.report.info(
+        `the release lock of stack ${stack} stays held by ${me} (--keep-lock): once the stack file is committed, remove it with: npm run release -- unlock --stack ${stack} --holder '${me}'`,
+      );
+    } else {
+      await releaseOwnLock(deps, me);
+    }
+  }
+}
+
+/** Removes the release lock while `me` holds it (never another release's after a lost race). */
+async function releaseOwnLock(deps: ReleaseDeps, me: string): Promise<void> {
+  await bestEffort(
+    deps,
+    `remove the release lock (pulumi stack tag rm ${RELEASE_LOCK_TAG})`,
+    async () => {
+      if ((await deps.workspace.readLock()) === me) {
+        await deps.workspace.writeLock(undefined);
+      }
+    },
+  );
+}
+
+/**
+ * `unlock --holder <h>`: removes the release lock only while `holder` holds it. 0 removed (or
+ * there was none) · 3 another holder has it, left as it is · 4 it could not be read or removed.
+ */
+export async function unlock(
+  workspace: Pick<ReleaseWorkspace, "stackName" | "readLock" | "writeLock">,
+  holder: string,
+  report: Reporter,
+): Promise<ExitCode> {
+  const stack = workspace.stackName;
+  try {
+    const current = await workspace.readLock();
+    if (current === undefined) {
+      report.info(`stack ${stack} has no release lock; nothing to remove`);
+      return EXIT.ok;
+    }
+    if (current !== holder) {
+      report.error(
+        `refused: the release lock of stack ${stack} is held by ${current}, not by ${holder}; left as it is`,
+      );
+      return EXIT.refused;
+    }
+    await workspace.writeLock(undefined);
+    // Another release may take the freed lock at once; only ours still being there is a failure.
+    if ((await workspace.readLock()) === holder) {
+      throw new Error("it is still there after removing it");
+    }
+    report.info(`removed the release lock of stack ${stack} (${holder})`);
+    return EXIT.ok;
+  } catch (err) {
+    report.error(
+      `error: cannot remove the release lock of stack ${stack}: ${(err as Error).message.replace(/\.$/, "")}; run the same unlock again, or: pulumi stack tag rm ${RELEASE_LOCK_TAG} --stack ${stack}`,
     );
+    return EXIT.errorRolledBack;
   }
 }
 
@@ -216,16 +296,6 @@ const LOCK_SETTLE_MS = 3_000;
 
 /** Time between looks at the release lock while `--wait-for-lock` waits. */
 const LOCK_POLL_MS = 30_000;
-
-/**
- * How long a release that waited for the lock keeps updating its checkout for the stack file of
- * the release it waited for: that release removes the lock, then its workflow commits and pushes
- * the file (a later step: notifications flushed for up to 20 s, then three push attempts).
- */
-export const REFRESH_WAIT_MS = 180_000;
-
-/** Time between those updates. */
-const REFRESH_POLL_MS = 15_000;
 
 /** What a command saw while it waited for another release's lock. */
 interface LockWait {
@@ -276,44 +346,48 @@ async function changedWhileWaiting(
 
 /**
  * Run with the lock held, before the command reads the stack file: updates the checkout
- * (`deps.refresh`); after a wait for another release, until the stack file has what that release
- * deployed (its commit lands after it removed the lock, so this tries for `REFRESH_WAIT_MS`).
- * Refuses, saying so, when the file stays older than that release's change.
+ * (`deps.refresh`) once. The release ahead (the release workflow: `--keep-lock`) held the lock
+ * until its stack file was pushed, so one update brings it. Refuses when the update brought other
+ * dependencies than this job installed, and, after a wait, when the stack file is still older
+ * than what the release waited for deployed (its push failed, or it ran by hand and was not
+ * committed).
  */
 async function checkoutUpToDate(deps: ReleaseDeps, waited: LockWait | undefined): Promise<void> {
   const refresh = deps.refresh;
-  const start = deps.clock.now();
-  for (;;) {
-    if (refresh !== undefined) {
-      try {
-        await refresh.run();
-      } catch (err) {
-        deps.report.error(
-          `warning: could not update the checkout (${refresh.command}): ${(err as Error).message.replace(/\.$/, "")}`,
+  let pullFailed = false;
+  if (refresh !== undefined) {
+    try {
+      await refresh.run();
+    } catch (err) {
+      if (err instanceof DependenciesChanged) {
+        throw new Refused(
+          `the dependencies on ${err.source} changed while this release waited: ${refresh.command} changed ${err.files.join(", ")} (${err.from.slice(0, 12)} to ${err.to.slice(0, 12)}), but node_modules was installed and audited (npm ci) from the old ones, and the release would run ${err.source}'s newer program with them. Run the release workflow again: it installs and audits the new ones (by hand: npm ci, then the same command)`,
         );
       }
-    }
-    const gap = waited === undefined ? undefined : await changedWhileWaiting(deps, waited);
-    if (waited === undefined || gap === undefined) {
-      return;
-    }
-    const short = shortStackName(deps.workspace.stackName);
-    const file = `Pulumi.${short}.yaml`;
-    const what = `another release of stack ${deps.workspace.stackName} (${waited.holder}) changed it while this one waited for the lock: what is deployed went from generation ${waited.generation} to ${gap.deployed}, and this checkout's ${file} is older than that release's commit (its release block has generation ${gap.file})`;
-    const elapsed = deps.clock.now() - start;
-    if (refresh === undefined) {
-      throw new Refused(`${what}. Pull that commit (git pull --ff-only) and run the command again`);
-    }
-    if (elapsed >= REFRESH_WAIT_MS) {
-      throw new Refused(
-        `${what}, also after ${REFRESH_WAIT_MS / 1000}s of ${refresh.command}: that release's stack file has not been pushed (the release workflow keeps a file it could not push as its run's artifact release-state-${short}). Push it, then run the command again`,
+      pullFailed = true;
+      deps.report.error(
+        `warning: could not update the checkout (${refresh.command}): ${(err as Error).message.replace(/\.$/, "")}`,
       );
     }
-    deps.report.info(
-      `waiting for the stack file of the release before this one (${waited.holder}) to reach this checkout (${refresh.command}): ${file} has generation ${gap.file}, Azure ${gap.deployed} (${Math.round(elapsed / 1000)}s of ${REFRESH_WAIT_MS / 1000}s)`,
-    );
-    await deps.clock.sleep(REFRESH_POLL_MS, deps.signal);
   }
+  const gap = waited === undefined ? undefined : await changedWhileWaiting(deps, waited);
+  if (waited === undefined || gap === undefined) {
+    return;
+  }
+  const short = shortStackName(deps.workspace.stackName);
+  const file = `Pulumi.${short}.yaml`;
+  const what = `another release of stack ${deps.workspace.stackName} (${waited.holder}) changed it while this one waited for the lock: what is deployed went from generation ${waited.generation} to ${gap.deployed}, and this checkout's ${file} is older than that release's commit (its release block has generation ${gap.file})`;
+  if (refresh === undefined) {
+    throw new Refused(`${what}. Pull that commit (git pull --ff-only) and run the command again`);
+  }
+  if (pullFailed) {
+    throw new Refused(
+      `${what}, and ${refresh.command} failed (the warning above). Update the checkout, then run the command again`,
+    );
+  }
+  throw new Refused(
+    `${what}, also after ${refresh.command}: that release's stack file is not on the branch (a release workflow whose push failed keeps it as its run's artifact release-state-${short}; a release run by hand commits it itself). Commit it, then run the command again`,
+  );
 }
 
 /** Prints the stack file's release next to what Azure serves. */

@@ -252,6 +252,8 @@ describe("release command line: commands", () => {
       "--pause": "2m",
       "--wait-for-lock": "5m",
       "--refresh-from": "origin/main",
+      "--keep-lock": "/tmp/release-lock-holder",
+      "--holder": "deploy by run 1",
       "--no-watch": "", // a flag: no value
     };
     const given = (flag: string) => (values[flag] === "" ? [flag] : [flag, values[flag]]);
@@ -277,7 +279,13 @@ describe("release command line: commands", () => {
       }
     }
     assert.deepEqual(await listed("status"), ["--stack"]);
-    assert.deepEqual(await listed("rollback"), ["--stack", "--wait-for-lock", "--refresh-from"]);
+    assert.deepEqual(await listed("rollback"), [
+      "--stack",
+      "--wait-for-lock",
+      "--refresh-from",
+      "--keep-lock",
+    ]);
+    assert.deepEqual(await listed("unlock"), ["--stack", "--holder"]);
     assert.deepEqual(await listed("deploy"), [
       "--stack",
       "--version",
@@ -286,6 +294,7 @@ describe("release command line: commands", () => {
       "--smoke-paths",
       "--wait-for-lock",
       "--refresh-from",
+      "--keep-lock",
     ]);
     assert.deepEqual(await listed("promote"), [
       "--stack",
@@ -295,6 +304,7 @@ describe("release command line: commands", () => {
       "--smoke-paths",
       "--wait-for-lock",
       "--refresh-from",
+      "--keep-lock",
     ]);
   });
 });
@@ -358,7 +368,7 @@ describe("release command line: exit codes in --help", () => {
 
 describe("release command line: usage errors", () => {
   it("fails when the command is missing or unknown, suggesting the closest", () => {
-    refuses([], "expected a command: status, deploy, promote, rollback");
+    refuses([], "expected a command: status, deploy, promote, rollback, unlock");
     refuses(["deplo", "--stack", "dev"], "unknown command 'deplo'\n(Did you mean deploy?)");
     refuses(["--stack", "dev", "status"], "unknown option '--stack'");
   });

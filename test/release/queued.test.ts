@@ -1,16 +1,18 @@
 // A release queued on the release lock (the release workflow: --wait-for-lock 60m) runs from a job
-// checkout made before the release ahead of it committed the stack file. Once it holds the lock,
-// the engine updates the checkout (--refresh-from origin/main: git pull --ff-only), after a wait
-// until that release's commit is there, and refuses truthfully when it never comes.
+// checkout made before the release ahead of it committed the stack file. The release ahead keeps
+// its lock until its job pushed the file (--keep-lock, then `release unlock`); once the queued one
+// holds the lock, the engine updates the checkout once (--refresh-from origin/main: git pull
+// --ff-only), refuses when that brought other dependencies than the job installed, and refuses
+// truthfully when the file is still behind.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseRefreshFrom } from "../../release/args";
-import { gitRefresh, main } from "../../release/main";
-import { REFRESH_WAIT_MS, runRelease } from "../../release/orchestrator";
-import { CheckoutRefresh, Clock, ExitCode } from "../../release/ports";
+import { parseArgs, parseRefreshFrom } from "../../release/args";
+import { DEPENDENCY_FILES, gitRefresh, keepLockIn, main } from "../../release/main";
+import { runRelease, unlock } from "../../release/orchestrator";
+import { CheckoutRefresh, Clock, DependenciesChanged, ExitCode } from "../../release/ports";
 import { ReleaseState } from "../../release/state";
 import {
   APP,
@@ -76,9 +78,11 @@ function trafficByLabel(world: World): Record<string, number> {
 }
 
 /**
- * Run A (promote green to 100%) holds the lock; run B (rollback), whose checkout was made before
- * A started, waits for it: each of B's waits lasts until A's job is done (its commit step pushed
- * A's stack file to `origin`, unless `push` is false). `pull` is B's checkout update.
+ * Job A runs as the release workflow does: promote green to 100% with --keep-lock, then its commit
+ * step pushes A's stack file to `origin` (unless `push` is false), then its last step unlocks.
+ * Job B (rollback), whose checkout was made before A started, waits for the lock; each of B's
+ * sleeps lets A's job go one step further (its command ends, it pushes, it unlocks), as if those
+ * steps took a poll interval each. `pull` is B's checkout update.
  */
 async function queuedBehindPromote(
   options: {
@@ -92,25 +96,39 @@ async function queuedBehindPromote(
   const origin: { release: unknown } = { release: structuredClone(BLUE_LIVE_GREEN_IDLE) };
   const checkoutA = new Checkout(tags, origin.release);
   const checkoutB = new Checkout(tags, origin.release);
-  let locked: () => void = () => undefined;
-  const aLocked = new Promise<void>((resolve) => (locked = resolve));
-  const writeLockA = checkoutA.writeLock.bind(checkoutA);
-  checkoutA.writeLock = async (holder) => {
-    await writeLockA(holder);
-    locked();
-  };
-  const a = engineDeps(world, checkoutA, { owner: "run A" });
-  const aDone: Promise<ExitCode> = runRelease(PROMOTE, a.deps).then((exit) => {
-    if (options.push !== false) {
-      origin.release = structuredClone(checkoutA.release); // the commit step
-    }
+  const events: string[] = [];
+  let kept: () => void = () => undefined;
+  const aLocked = new Promise<void>((resolve) => (kept = resolve));
+  const holderFile: string[] = [];
+  const a = engineDeps(world, checkoutA, {
+    owner: "run A",
+    keepLock: async (holder) => {
+      holderFile.push(holder);
+      kept();
+    },
+  });
+  const aCommand: Promise<ExitCode> = runRelease(PROMOTE, a.deps).then((exit) => {
+    events.push(`A's command ended (exit ${exit}), lock ${tags.lock ?? "free"}`);
     return exit;
   });
   await aLocked;
+  const aSteps = [
+    async () => void (await aCommand),
+    async () => {
+      if (options.push !== false) {
+        origin.release = structuredClone(checkoutA.release);
+        events.push("A pushed its stack file");
+      }
+    },
+    async () => {
+      const exit = await unlock(checkoutA, holderFile[0], new Recorder());
+      events.push(`A unlocked (exit ${exit})`);
+    },
+  ];
   const clockB: Clock = {
     now: () => world.clock.now(),
     sleep: async (ms, signal) => {
-      await aDone;
+      await aSteps.shift()?.();
       await world.clock.sleep(ms, signal);
     },
   };
@@ -122,6 +140,9 @@ async function queuedBehindPromote(
           command: PULL,
           run: async () => {
             pulls += 1;
+            events.push(
+              `B pulled (origin's generation ${(origin.release as ReleaseState).generation})`,
+            );
             options.pull?.(origin, checkoutB, pulls);
           },
         };
@@ -135,7 +156,9 @@ async function queuedBehindPromote(
   return {
     world,
     checkoutB,
-    aExit: await aDone,
+    events,
+    aExit: await aCommand,
+    a: a.report,
     bExit,
     b: b.report,
     pulls: () => pulls,
@@ -170,54 +193,67 @@ async function greenLive(): Promise<{ world: World; workspace: MemoryWorkspace }
 const GAP = `another release of stack prod (${HOLDER_A}) changed it while this one waited for the lock: what is deployed went from generation 2 to 3, and this checkout's Pulumi.prod.yaml is older than that release's commit (its release block has generation 2)`;
 
 describe("a release queued on the release lock", () => {
-  it("rolls back from the stack file the promotion ahead of it pushed: the checkout is pulled once the lock is held", async () => {
+  it("waits until the promotion ahead pushed its stack file and unlocked (--keep-lock), then pulls once and rolls back from that file", async () => {
     // given / when: B's checkout predates A's promotion (generation 2: blue live)
     const run = await queuedBehindPromote({ pull: fastForward });
 
-    // then: A promoted green (generation 3), B pulled it and rolled back to blue (generation 4)
+    // then: A's lock outlived its command and covered its push; B pulled only after that
+    assert.deepEqual(run.events, [
+      `A's command ended (exit 0), lock ${HOLDER_A}`,
+      "A pushed its stack file",
+      "A unlocked (exit 0)",
+      "B pulled (origin's generation 3)",
+    ]);
     assert.equal(run.aExit, 0);
+    assert.equal(
+      run.a.out.at(-1),
+      `the release lock of stack prod stays held by ${HOLDER_A} (--keep-lock): once the stack file is committed, remove it with: npm run release -- unlock --stack prod --holder '${HOLDER_A}'`,
+    );
     assert.equal(run.bExit, 0);
     assert.equal(run.pulls(), 1);
-    assert.equal(run.b.out[0], run.waited);
+    assert.deepEqual(run.b.out.slice(0, 4), [run.waited, run.waited, run.waited, run.b.out[3]]);
+    assert.notEqual(run.b.out[3], run.waited);
     assert.deepEqual(run.b.err, []);
+    // A promoted green (generation 3), B rolled back to blue (generation 4) and removed its lock
     assert.deepEqual(trafficByLabel(run.world), { blue: 100, green: 0 });
     const release = run.checkoutB.release as ReleaseState;
     assert.deepEqual([release.live, release.generation], ["blue", 4]);
+    assert.deepEqual(run.checkoutB.calls.at(-1), "writeLock (released)");
   });
 
-  it("keeps pulling while the commit of the release it waited for is on its way, then rolls back", async () => {
-    // given: A's commit reaches origin only after B's first pull
+  it("fails (refused) saying so when the stack file of the release it waited for is not on the branch after its one pull; nothing changes", async () => {
+    // given: A's commit step could not push
+    const run = await queuedBehindPromote({ push: false, pull: fastForward });
+
+    // then: one pull after A unlocked, then refused
+    assert.equal(run.bExit, 3);
+    assert.equal(run.pulls(), 1);
+    assert.deepEqual(run.events.slice(-2), [
+      "A unlocked (exit 0)",
+      "B pulled (origin's generation 2)",
+    ]);
+    assert.deepEqual(run.b.err, [
+      `refused: ${GAP}, also after ${PULL}: that release's stack file is not on the branch (a release workflow whose push failed keeps it as its run's artifact release-state-prod; a release run by hand commits it itself). Commit it, then run the command again; nothing changed`,
+    ]);
+    assert.deepEqual(trafficByLabel(run.world), { blue: 0, green: 100 });
+    assert.deepEqual(run.checkoutB.calls, ["writeLock rollback by run B", "writeLock (released)"]);
+  });
+
+  it("fails (refused) when the stack file is behind and the pull failed, naming the failed pull", async () => {
+    // given: B's pull fails
     const run = await queuedBehindPromote({
-      push: false,
-      pull: (origin, checkout, pulls) => {
-        if (pulls === 2) {
-          origin.release = { ...BLUE_LIVE_GREEN_IDLE, live: "green", generation: 3 };
-        }
-        fastForward(origin, checkout);
+      pull: () => {
+        throw new Error("fatal: unable to access 'https://github.com/o/r/'");
       },
     });
 
     // then
-    assert.equal(run.bExit, 0);
-    assert.equal(run.pulls(), 2);
-    assert.deepEqual(run.b.out.slice(1, 2), [
-      `waiting for the stack file of the release before this one (${HOLDER_A}) to reach this checkout (${PULL}): Pulumi.prod.yaml has generation 2, Azure 3 (0s of 180s)`,
-    ]);
-    assert.deepEqual(trafficByLabel(run.world), { blue: 100, green: 0 });
-  });
-
-  it("fails (refused) saying so when that release's stack file never reaches the checkout; nothing changes", async () => {
-    // given: A's commit step could not push
-    const run = await queuedBehindPromote({ push: false, pull: fastForward });
-
-    // then: pulled every 15 s for 3 min, then refused
     assert.equal(run.bExit, 3);
-    assert.equal(run.pulls(), REFRESH_WAIT_MS / 15_000 + 1);
     assert.deepEqual(run.b.err, [
-      `refused: ${GAP}, also after 180s of ${PULL}: that release's stack file has not been pushed (the release workflow keeps a file it could not push as its run's artifact release-state-prod). Push it, then run the command again; nothing changed`,
+      `warning: could not update the checkout (${PULL}): fatal: unable to access 'https://github.com/o/r/'`,
+      `refused: ${GAP}, and ${PULL} failed (the warning above). Update the checkout, then run the command again; nothing changed`,
     ]);
     assert.deepEqual(trafficByLabel(run.world), { blue: 0, green: 100 });
-    assert.deepEqual(run.checkoutB.calls, ["writeLock rollback by run B", "writeLock (released)"]);
   });
 
   it("fails (refused) naming the other release's commit when it cannot update the checkout (no --refresh-from)", async () => {
@@ -340,5 +376,285 @@ describe("--refresh-from", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** origin's main and a job's shallow checkout of it, in a temp folder; `commit` changes origin. */
+function repositories() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "refresh-deps-"));
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@example.com",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@example.com",
+  };
+  const origin = path.join(dir, "origin");
+  const job = path.join(dir, "job");
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", args, { cwd, env, stdio: "pipe", encoding: "utf8" }).trim();
+  const commit = (files: Record<string, string>) => {
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(origin, file)), { recursive: true });
+      fs.writeFileSync(path.join(origin, file), text);
+    }
+    git(origin, "add", ".");
+    git(origin, "commit", "-qm", Object.keys(files).join(" "));
+    return git(origin, "rev-parse", "HEAD");
+  };
+  git(dir, "init", "-q", "-b", "main", origin);
+  commit({
+    "Pulumi.prod.yaml": "generation: 2\n",
+    "package.json": '{"name":"p"}\n',
+    "package-lock.json": '{"lockfileVersion":3}\n',
+    "policy/package.json": '{"name":"policy"}\n',
+    "README.md": "old\n",
+  });
+  git(dir, "clone", "-q", "--depth", "1", "-b", "main", `file://${origin}`, job);
+  return {
+    job,
+    commit,
+    head: () => git(job, "rev-parse", "HEAD"),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+describe("--refresh-from: dependencies changed on the branch", () => {
+  it("names the root's and the policy pack's manifests and lockfiles", () => {
+    assert.deepEqual(DEPENDENCY_FILES, [
+      "package.json",
+      "package-lock.json",
+      "policy/package.json",
+      "policy/package-lock.json",
+    ]);
+  });
+
+  it("git pull that changes package-lock.json or policy/package.json rejects with those files and both commits; other files pass", async () => {
+    const repos = repositories();
+    try {
+      // given: a later commit of the stack file and the README only
+      const refresh = gitRefresh("origin", "main", repos.job);
+      repos.commit({ "Pulumi.prod.yaml": "generation: 3\n", "README.md": "new\n" });
+
+      // when / then: pulled, no refusal
+      await refresh.run();
+      const before = repos.head();
+
+      // given: then commits of the lockfile and of the policy pack's manifest (and the stack file)
+      repos.commit({ "package-lock.json": '{"lockfileVersion":3,"x":1}\n' });
+      const after = repos.commit({
+        "policy/package.json": '{"name":"policy","v":2}\n',
+        "Pulumi.prod.yaml": "generation: 4\n",
+      });
+
+      // when
+      const err = await refresh.run().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      // then: the checkout was fast-forwarded, and the change is reported
+      assert.ok(err instanceof DependenciesChanged);
+      assert.deepEqual(
+        [err.files, err.from, err.to, err.source],
+        [["package-lock.json", "policy/package.json"], before, after, "origin/main"],
+      );
+      assert.equal(repos.head(), after);
+      assert.equal(
+        fs.readFileSync(path.join(repos.job, "Pulumi.prod.yaml"), "utf8"),
+        "generation: 4\n",
+      );
+    } finally {
+      repos.remove();
+    }
+  });
+
+  it("refuses (exit 3) before any change when the pull changed package.json: run the workflow again", async () => {
+    // given: green live (generation 3); main's package.json changed after the job's checkout
+    const { world, workspace } = await greenLive();
+    const repos = repositories();
+    try {
+      const before = repos.head();
+      const after = repos.commit({ "package.json": '{"name":"p","dependencies":{"x":"1.0.0"}}\n' });
+      const report = new Recorder();
+
+      // when
+      const code = await main(["rollback", "--stack", "prod", "--refresh-from", "origin/main"], {
+        report,
+        openWorkspace: async () => workspace,
+        azurePorts: () => ({ azure: world.azure, telemetry: world.telemetry }),
+        deps: { clock: world.clock, http: world.http, owner: "run B" },
+        refresh: (remote, branch) => gitRefresh(remote, branch, repos.job),
+      });
+
+      // then
+      assert.equal(code, 3);
+      assert.deepEqual(report.err, [
+        `refused: the dependencies on origin/main changed while this release waited: ${PULL} changed package.json (${before.slice(0, 12)} to ${after.slice(0, 12)}), but node_modules was installed and audited (npm ci) from the old ones, and the release would run origin/main's newer program with them. Run the release workflow again: it installs and audits the new ones (by hand: npm ci, then the same command); nothing changed`,
+      ]);
+      assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
+      assert.deepEqual(workspace.calls, ["writeLock rollback by run B", "writeLock (released)"]);
+    } finally {
+      repos.remove();
+    }
+  });
+});
+
+describe("--keep-lock and unlock", () => {
+  it("parses --keep-lock <file> on deploy, promote and rollback, and unlock's --holder", () => {
+    assert.equal(
+      parseArgs(["rollback", "--stack", "prod", "--keep-lock", "/tmp/holder"]).keepLockFile,
+      "/tmp/holder",
+    );
+    assert.equal(parseArgs(["rollback", "--stack", "prod"]).keepLockFile, undefined);
+    assert.deepEqual(parseArgs(["unlock", "--stack", "prod", "--holder", "promote by run A"]), {
+      stack: "prod",
+      command: { kind: "unlock", holder: "promote by run A" },
+      waitForLockMs: 0,
+    });
+    for (const argv of [
+      ["unlock", "--stack", "prod"],
+      ["unlock", "--stack", "prod", "--holder", " "],
+    ]) {
+      assert.throws(
+        () => parseArgs(argv),
+        /^ReleaseConfigError: `--holder` is required: the holder the command with --keep-lock wrote to its file and printed \(e\.g\. 'promote by https:\/\/github\.com\/<owner>\/<repo>\/actions\/runs\/<id>'\)$/,
+      );
+    }
+  });
+
+  it("writes the holder to the file once the lock is held and leaves the lock; unlock with that holder removes it, without Azure", async () => {
+    // given: green live; a holder file
+    const { world, workspace } = await greenLive();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keep-lock-"));
+    const file = path.join(dir, "release-lock-holder");
+    const report = new Recorder();
+    const options = {
+      report,
+      openWorkspace: async () => workspace,
+      deps: { clock: world.clock, http: world.http, owner: "run A" },
+    };
+    try {
+      // when
+      const code = await main(["rollback", "--stack", "prod", "--keep-lock", file], {
+        ...options,
+        azurePorts: () => ({ azure: world.azure, telemetry: world.telemetry }),
+      });
+
+      // then: rolled back, the lock stays and its holder is in the file
+      assert.equal(code, 0);
+      assert.equal(fs.readFileSync(file, "utf8"), "rollback by run A\n");
+      assert.equal(workspace.lock, "rollback by run A");
+      assert.equal(
+        report.out.at(-1),
+        "the release lock of stack prod stays held by rollback by run A (--keep-lock): once the stack file is committed, remove it with: npm run release -- unlock --stack prod --holder 'rollback by run A'",
+      );
+
+      // when: the workflow's last step
+      const holder = fs.readFileSync(file, "utf8").trim();
+      const unlocked = await main(["unlock", "--stack", "prod", "--holder", holder], {
+        ...options,
+        azurePorts: () => {
+          throw new Error("unlock must not reach Azure");
+        },
+      });
+
+      // then
+      assert.equal(unlocked, 0);
+      assert.equal(workspace.lock, undefined);
+      assert.equal(report.out.at(-1), "removed the release lock of stack prod (rollback by run A)");
+      assert.deepEqual(report.err, []);
+      assert.deepEqual(
+        workspace.calls.filter((call) => call.startsWith("writeLock")),
+        ["writeLock rollback by run A", "writeLock (released)"],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the lock also when the command is refused, and releases it when the holder cannot be written", async () => {
+    // given: a refused command (the stack file is behind Azure: generation 2, deployed 3)
+    const { world, workspace } = await greenLive();
+    workspace.release = { ...BLUE_LIVE_GREEN_IDLE };
+    const holders: string[] = [];
+    const refused = engineDeps(world, workspace, {
+      owner: "run A",
+      keepLock: async (holder) => void holders.push(holder),
+    });
+
+    // when / then: refused, the lock stays for the workflow's unlock step
+    assert.equal(await runRelease({ kind: "rollback" }, refused.deps), 3);
+    assert.deepEqual(holders, ["rollback by run A"]);
+    assert.equal(workspace.lock, "rollback by run A");
+
+    // given: the lock is free; the holder file cannot be written
+    workspace.lock = undefined;
+    workspace.calls.length = 0;
+    const { deps, report } = engineDeps(world, workspace, {
+      owner: "run A",
+      keepLock: keepLockIn(path.join(os.tmpdir(), "no-such-dir-for-release", "holder")),
+    });
+
+    // when
+    const code = await runRelease({ kind: "rollback" }, deps);
+
+    // then: refused before any change, the lock removed
+    assert.equal(code, 3);
+    assert.match(
+      report.err[0],
+      /^refused: cannot record the release lock's holder for --keep-lock \(ENOENT: no such file or directory, open '.*holder'\), so nothing could remove the lock after the command; nothing changed$/,
+    );
+    assert.deepEqual(workspace.calls, ["writeLock rollback by run A", "writeLock (released)"]);
+    assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
+  });
+
+  it("unlock: 0 when there is no lock, 3 leaving another holder's lock, 4 when the tag cannot be removed", async () => {
+    // given
+    const workspace = new MemoryWorkspace("acme/prod");
+    const report = new Recorder();
+
+    // when / then: no lock
+    assert.equal(await unlock(workspace, "deploy by run A", report), 0);
+    assert.deepEqual(report.out, ["stack acme/prod has no release lock; nothing to remove"]);
+
+    // another release's lock is left as it is
+    workspace.lock = "promote by run B";
+    assert.equal(await unlock(workspace, "deploy by run A", report), 3);
+    assert.equal(workspace.lock, "promote by run B");
+
+    // the tag cannot be removed
+    workspace.lock = "deploy by run A";
+    workspace.writeLock = async () => {
+      throw new Error("[403] Forbidden.");
+    };
+    assert.equal(await unlock(workspace, "deploy by run A", report), 4);
+
+    // the removal did not take
+    workspace.writeLock = async () => undefined;
+    assert.equal(await unlock(workspace, "deploy by run A", report), 4);
+    assert.deepEqual(report.err, [
+      "refused: the release lock of stack acme/prod is held by promote by run B, not by deploy by run A; left as it is",
+      "error: cannot remove the release lock of stack acme/prod: [403] Forbidden; run the same unlock again, or: pulumi stack tag rm chatbot:release-lock --stack acme/prod",
+      "error: cannot remove the release lock of stack acme/prod: it is still there after removing it; run the same unlock again, or: pulumi stack tag rm chatbot:release-lock --stack acme/prod",
+    ]);
+  });
+
+  it("unlock --help prints its options and exit codes and exits 0", async () => {
+    // given
+    const report = new Recorder();
+
+    // when
+    const code = await main(["unlock", "--help"], { report });
+
+    // then
+    assert.equal(code, 0);
+    assert.equal(report.out[0], "Usage: chatbot-platform release unlock [options]");
+    const help = report.out.join("\n");
+    assert.match(help, /--holder <holder> +the lock's holder/);
+    assert.match(
+      help,
+      /Exit codes:\n  0  the lock was removed, or the stack had none\n  2  usage error \(a missing --holder\), or the Pulumi CLI is missing\n  3  refused: another holder has the lock \(left as it is\), or the stack cannot be opened\n  4  the lock could not be read or removed\n/,
+    );
   });
 });

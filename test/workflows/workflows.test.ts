@@ -379,7 +379,7 @@ describe("release.yml", () => {
     const run = steps(doc.jobs.release).find((s) => s.id === "release");
     assert.equal(
       run.run.includes(
-        'if [ "$COMMAND" != status ]; then args+=(--wait-for-lock 60m --refresh-from origin/main); fi',
+        'if [ "$COMMAND" != status ]; then args+=(--wait-for-lock 60m --refresh-from origin/main --keep-lock "$RUNNER_TEMP/release-lock-holder"); fi',
       ),
       true,
     );
@@ -394,22 +394,28 @@ describe("release.yml", () => {
     fs.writeFileSync(path.join(bin, "npm"), '#!/bin/sh\nprintf "%s\\n" "$*"\n', { mode: 0o755 });
     const argv = (env: Record<string, string>) =>
       execFileSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_ORG: "acme", ...env },
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH}`,
+          PULUMI_ORG: "acme",
+          RUNNER_TEMP: "/runner/temp",
+          ...env,
+        },
         encoding: "utf8",
       }).trim();
     try {
       // when / then: every changing command waits for the lock and then pulls origin/main
       assert.equal(
         argv({ COMMAND: "rollback", STACK: "prod" }),
-        "run release -- rollback --stack acme/prod --wait-for-lock 60m --refresh-from origin/main",
+        "run release -- rollback --stack acme/prod --wait-for-lock 60m --refresh-from origin/main --keep-lock /runner/temp/release-lock-holder",
       );
       assert.equal(
         argv({ COMMAND: "promote", STACK: "staging", STEPS: "10,100", PAUSE: "2m" }),
-        "run release -- promote --stack acme/staging --wait-for-lock 60m --refresh-from origin/main --steps 10,100 --pause 2m",
+        "run release -- promote --stack acme/staging --wait-for-lock 60m --refresh-from origin/main --keep-lock /runner/temp/release-lock-holder --steps 10,100 --pause 2m",
       );
       assert.equal(
         argv({ COMMAND: "deploy", STACK: "dev", VERSION: "1.5.0", IMAGE: "a.io/b:1.5.0" }),
-        "run release -- deploy --stack acme/dev --wait-for-lock 60m --refresh-from origin/main --version 1.5.0 --image a.io/b:1.5.0",
+        "run release -- deploy --stack acme/dev --wait-for-lock 60m --refresh-from origin/main --keep-lock /runner/temp/release-lock-holder --version 1.5.0 --image a.io/b:1.5.0",
       );
       assert.equal(
         argv({ COMMAND: "status", STACK: "prod" }),
@@ -486,6 +492,47 @@ describe("release.yml", () => {
     assert.equal(commit.run.includes('git add -- "$file"'), true);
     assert.equal(commit.run.includes("git push origin HEAD:main"), true);
     assert.equal(commit.run.includes("${{"), false);
+  });
+
+  it("keeps the release lock until the stack file is pushed: the last step, also after a failure, unlocks with the holder --keep-lock wrote", () => {
+    // given the job's steps
+    const list = steps(doc.jobs.release);
+    const last = list[list.length - 1];
+    const at = (id: string) => list.findIndex((s) => s.id === id);
+
+    // then: it runs after the release and the commit step, whatever their outcome
+    assert.equal(last.name, "release the lock once the stack file is on main");
+    assert.equal(last.if, "always() && inputs.command != 'status'");
+    assert.equal(at("release") < at("commit"), true);
+    assert.equal(last.run.includes("${{"), false);
+
+    // and it unlocks with the file's holder, or does nothing when this job took no lock
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), "unlock-step-"));
+    fs.writeFileSync(path.join(temp, "npm"), '#!/bin/sh\nprintf "%s|" "$@"\n', { mode: 0o755 });
+    const run = () =>
+      execFileSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", last.run], {
+        env: {
+          ...process.env,
+          PATH: `${temp}:${process.env.PATH}`,
+          PULUMI_ORG: "acme",
+          STACK: "prod",
+          RUNNER_TEMP: temp,
+        },
+        encoding: "utf8",
+      }).trim();
+    try {
+      assert.equal(run(), "this job holds no release lock");
+      fs.writeFileSync(
+        path.join(temp, "release-lock-holder"),
+        "promote by https://github.com/o/r/actions/runs/7\n",
+      );
+      assert.equal(
+        run(),
+        "run|release|--|unlock|--stack|acme/prod|--holder|promote by https://github.com/o/r/actions/runs/7|",
+      );
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
   });
 
   it("keeps the stack file as an artifact when it could not be pushed", () => {
