@@ -28,7 +28,7 @@ import { verifiedMarker } from "./deploy";
 import { promotionVerdict } from "./gates";
 import { deactivateSuperseded } from "./lifecycle";
 import { EXIT, ExitCode, ReleaseDeps, TrafficWeight } from "./ports";
-import { ReleaseState, Slot, otherSlot, trafficOf } from "./state";
+import { ReleaseConfigError, ReleaseState, Slot, otherSlot, trafficOf } from "./state";
 import { bestEffort, recordCommand, recordRelease } from "./record";
 import { CheckFailed, Refused, ensureServable, writeTraffic } from "./traffic";
 import { verifyUrl } from "./verify";
@@ -159,6 +159,13 @@ export async function promote(
     );
   }
   assertTrafficMatches(ctx);
+  // The command line holds a pause to the design's window; a stack may lengthen its own.
+  const window = ctx.gates.rollbackErrorRateWindowMinutes;
+  if (command.steps.some((step) => step < 100) && command.pauseMs < window * MINUTE) {
+    throw new ReleaseConfigError(
+      `\`--pause\` ${command.pauseMs / 1000}s is shorter than stack ${stack}'s error-rate trigger window (releaseGates.rollbackErrorRateWindowMinutes: ${window} min): each step would be judged on less data than the trigger looks at; use --pause ${window}m or more`,
+    );
+  }
   await ensureServable(deps, ctx.ref, candidateRevision);
 
   let generation = release.generation;

@@ -318,7 +318,7 @@ describe("release notifications: what a command sends", () => {
 
     // when
     const code = await runRelease(
-      { kind: "promote", steps: [10, 100], pauseMs: 60_000, smokePaths: ["/health"] },
+      { kind: "promote", steps: [10, 100], pauseMs: 120_000, smokePaths: ["/health"] },
       deps,
     );
 

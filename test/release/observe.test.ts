@@ -30,8 +30,11 @@ const CANARY: PromoteCommand = {
   smokePaths: ["/health", "/ready"],
   watch: false,
 };
-/** Staging's gates: 3 minutes of ingestion lag, a check every 30 s. */
-const STAGING = gatesFor("staging");
+/**
+ * Staging's gates (3 minutes of ingestion lag, a check every 30 s) with a one-minute error-rate
+ * window, so that a one-minute step is allowed and the checks stay few.
+ */
+const STAGING = { ...gatesFor("staging"), rollbackErrorRateWindowMinutes: 1 };
 const FAILURE = "Logs API 503 ServiceUnavailable (after the SDK's retries)";
 
 function trafficByLabel(world: World): Record<string, number> {

@@ -310,6 +310,29 @@ describe("runRelease: exit codes", () => {
     assert.deepEqual(workspace.release, { ...reset, generation: 5 });
   });
 
+  it("exits 2 when the pause is shorter than the stack's own error-rate window, before any change", async () => {
+    // given a stack whose releaseGates lengthen the error-rate trigger's window to 10 min
+    const world = await startWorld();
+    const workspace = await releasedStack(world, { verified: VERIFIED_GREEN });
+    workspace.gates = { rollbackErrorRateWindowMinutes: 10 };
+    const from = world.model.faults.log.length;
+    const { deps, report } = engineDeps(world, workspace);
+
+    // when
+    const code = await runRelease(
+      { kind: "promote", steps: [10, 100], pauseMs: 300_000, smokePaths: ["/health"] },
+      deps,
+    );
+
+    // then
+    assert.equal(code, 2);
+    assert.deepEqual(report.err, [
+      "error: `--pause` 300s is shorter than stack prod's error-rate trigger window (releaseGates.rollbackErrorRateWindowMinutes: 10 min): each step would be judged on less data than the trigger looks at; use --pause 10m or more",
+    ]);
+    assert.deepEqual(armWrites(world, from), []);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+  });
+
   it("exits 4 and prints Azure's error when a call fails; traffic did not move", async () => {
     // given
     const world = await startWorld();
@@ -346,7 +369,7 @@ describe("runRelease: exit codes", () => {
 
     // when
     const code = await runRelease(
-      { kind: "promote", steps: [10, 100], pauseMs: 60_000, smokePaths: ["/health"] },
+      { kind: "promote", steps: [10, 100], pauseMs: 120_000, smokePaths: ["/health"] },
       deps,
     );
 
@@ -368,7 +391,7 @@ describe("runRelease: exit codes", () => {
 
     // when
     const code = await runRelease(
-      { kind: "promote", steps: [10, 100], pauseMs: 60_000, smokePaths: ["/health"] },
+      { kind: "promote", steps: [10, 100], pauseMs: 120_000, smokePaths: ["/health"] },
       deps,
     );
 
@@ -401,7 +424,7 @@ describe("runRelease: exit codes", () => {
 
     // when
     const code = await runRelease(
-      { kind: "promote", steps: [10, 100], pauseMs: 60_000, smokePaths: ["/health"] },
+      { kind: "promote", steps: [10, 100], pauseMs: 120_000, smokePaths: ["/health"] },
       deps,
     );
 
