@@ -82,6 +82,7 @@ const HELP: [string[], string, string[]][] = [
       "npm run release -- deploy --stack staging --version 1.5.0 --image <registry>/chatbot-api:1.5.0",
       "npm run release -- promote --stack staging",
       "npm run release -- rollback --stack staging",
+      "npm run release -- unlock --help",
     ],
   ],
   [
