@@ -10,6 +10,8 @@ import { loadStackConfig } from "../simulator/simulate";
 import { parseArgs } from "../release/args";
 import { ArmContainerApps, AzureCredential, LogsTelemetry } from "../release/azure";
 import { appNameOf } from "../release/context";
+import { defaultRule } from "../release/aks";
+import { NAMESPACE, ROUTE_NAME } from "../lib/kubernetes";
 import { runRelease } from "../release/orchestrator";
 import { Clock, DEFAULT_TIMINGS, EXIT, HttpChecker, Notifier, ReleaseDeps } from "../release/ports";
 import { WebhookNotifier } from "../release/webhook";
@@ -97,6 +99,8 @@ const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 interface Run {
   readonly scenario: Scenario;
   readonly model: AzureModel;
+  /** The ARM client of the model (changes made by hand go through it). */
+  readonly arm: ContainerAppsAPIClient;
   readonly clock: ManualClock;
   readonly engineClock: Clock;
   readonly pending: (() => Promise<void>)[];
@@ -151,6 +155,44 @@ function stackOf(
     throw new Error(`step names stack ${name}, which the scenario does not list in \`stacks\``);
   }
   return { name, workspace };
+}
+
+/**
+ * Traffic changed by hand (the portal, `az containerapp ingress traffic set`, `kubectl edit
+ * httproute`): the weights only, as a person changes them; the tags and annotations the release
+ * wrote (generation, recorded traffic) stay as they are.
+ */
+async function setTrafficByHand(
+  run: Run,
+  workspace: DrillWorkspace | AksDrillWorkspace,
+  weights: Readonly<Record<string, number>>,
+): Promise<void> {
+  const weightOf = (label: string | undefined, current: number | undefined) =>
+    label === undefined ? current : (weights[label] ?? current);
+  if (run.kube !== undefined) {
+    const route = run.kube.get("httproutes", NAMESPACE, ROUTE_NAME);
+    const refs = (defaultRule(route ?? {})?.backendRefs ?? []) as {
+      name?: string;
+      weight?: number;
+    }[];
+    for (const ref of refs) {
+      ref.weight = weightOf(ref.name?.replace(/^chatbot-api-/, ""), ref.weight);
+    }
+    run.kube.apply(route ?? {});
+    return;
+  }
+  const out = await workspace.outputs();
+  const [group, name] = [out.resourceGroupName, appNameOf(out)];
+  const app = await run.arm.containerApps.get(group, name);
+  const traffic = (app.configuration?.ingress?.traffic ?? []).map((entry) => ({
+    ...entry,
+    weight: weightOf(entry.label, entry.weight),
+  }));
+  // A PATCH without `tags` leaves them as they are (JSON merge patch).
+  await run.arm.containerApps.update(group, name, {
+    location: app.location,
+    configuration: { ingress: { traffic } },
+  });
 }
 
 /** Runs one release command line against a stack; returns its exit code. */
@@ -273,19 +315,7 @@ async function runStep(run: Run, step: ScenarioStep, nested = false): Promise<vo
       }
       await run.azure.deactivate(ref, revision);
     } else if (step.traffic !== undefined) {
-      const { workspace } = stackOf(run, step);
-      const out = await workspace.outputs();
-      const ref = {
-        resourceGroup: out.resourceGroupName,
-        appName: appNameOf(out),
-      };
-      const app = await run.azure.getApp(ref);
-      const weights = step.traffic;
-      const traffic = (app?.traffic ?? []).map((entry) => ({
-        ...entry,
-        weight: entry.label === undefined ? entry.weight : (weights[entry.label] ?? entry.weight),
-      }));
-      await run.azure.setTraffic(ref, traffic, app?.generation ?? 0);
+      await setTrafficByHand(run, stackOf(run, step).workspace, step.traffic);
     } else if (step.advance !== undefined) {
       run.clock.advance(durationMs(step.advance));
     } else if (step.parallel !== undefined) {
@@ -379,6 +409,7 @@ export async function runScenario(
     const run: Run = {
       scenario: target === "aks" ? { ...scenario, id: `${scenario.id}@aks` } : scenario,
       model,
+      arm,
       clock,
       engineClock,
       pending,

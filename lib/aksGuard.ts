@@ -26,7 +26,8 @@ import {
   GuardTarget,
   deployedGeneration,
   isNotFound,
-  parseTrafficTag,
+  TRAFFIC_TAG,
+  recordedTraffic,
 } from "./guard";
 import { ANNOTATIONS, NAMESPACE, ROUTE_NAME, slotName } from "./kubernetes";
 import { SLOTS, Slot } from "./release";
@@ -63,6 +64,21 @@ async function getIfExists(
   }
 }
 
+/** The HTTPRoute's release annotations in the form of the Container App's tags (`lib/guard.ts`). */
+export function routeTrafficTags(
+  annotations: Readonly<Record<string, unknown>>,
+): Record<string, string> {
+  const [generation, live, canary] = [
+    annotations[ANNOTATIONS.generation],
+    annotations[ANNOTATIONS.liveSlot],
+    annotations[ANNOTATIONS.canaryPercent],
+  ].map((value) => (typeof value === "string" ? value : ""));
+  return {
+    [GENERATION_TAG]: generation,
+    [TRAFFIC_TAG]: `g=${generation},live=${live},canary=${canary}`,
+  };
+}
+
 type Annotated = { metadata?: { annotations?: Record<string, string> } };
 
 /**
@@ -93,10 +109,7 @@ export async function deployedAksRelease(
   }
   const annotations = route.metadata?.annotations ?? {};
   // The route carries its generation and traffic annotations together (one write each time).
-  const recorded = parseTrafficTag(
-    `g=${generation ?? ""},live=${annotations[ANNOTATIONS.liveSlot]},canary=${annotations[ANNOTATIONS.canaryPercent]}`,
-  );
-  const traffic = recorded && { live: recorded.live, canaryPercent: recorded.canaryPercent };
+  const traffic = recordedTraffic(routeTrafficTags(annotations));
   return {
     generation,
     labels,

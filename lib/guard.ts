@@ -28,7 +28,12 @@ export interface ReleasedTraffic {
 }
 
 /** What a release block sends: the canary share is 0 without a second slot. */
-export function releasedTraffic(release: Release): ReleasedTraffic {
+export function releasedTraffic(release: {
+  readonly live: Slot;
+  readonly canaryPercent: number;
+  readonly blue?: object;
+  readonly green?: object;
+}): ReleasedTraffic {
   const other = release[otherSlot(release.live)];
   return { live: release.live, canaryPercent: other === undefined ? 0 : release.canaryPercent };
 }
@@ -73,6 +78,19 @@ export class ReleaseBehindError extends Error {
     super(message);
     this.name = "ReleaseBehindError";
   }
+}
+
+/**
+ * The traffic the deployed generation was released with, from the app's tags (or the route's
+ * annotations in the same form); only a record of that generation counts (`trafficTagValue`).
+ */
+export function recordedTraffic(
+  tags: Readonly<Record<string, string>> | undefined,
+): ReleasedTraffic | undefined {
+  const recorded = parseTrafficTag(tags?.[TRAFFIC_TAG]);
+  return recorded === undefined || recorded.generation !== deployedGeneration(tags)
+    ? undefined
+    : { live: recorded.live, canaryPercent: recorded.canaryPercent };
 }
 
 /** The generation a Container App's tags carry, or `undefined` (no tag: deployed before the guard). */
@@ -136,9 +154,9 @@ export function checkNotEdited(
       `${release.generation}, but generation ${release.generation} was released with ${show(recorded)} ` +
       `(${deployed.carrier ?? `the Container App ${target.appName}, tag ${TRAFFIC_TAG}`}): the block ` +
       `was edited without the release command. Applying it would move traffic to a slot no ` +
-      `release checked, so nothing was changed. Move traffic with npm run release -- promote or ` +
-      `rollback --stack ${target.stack} (they check the slot first), or put the block back as ` +
-      `the last release committed it.`,
+      `release checked, so nothing was changed. Put the block back as the last release ` +
+      `committed it (git log -p -- Pulumi.${target.stack}.yaml), then move traffic with ` +
+      `npm run release -- promote or rollback --stack ${target.stack} (they check the slot first).`,
   );
 }
 
@@ -188,15 +206,8 @@ export function deployedRelease(appName: string, deployed: DeployedApp): Deploye
     }
   }
   const generation = deployedGeneration(deployed.tags);
-  const recorded = parseTrafficTag(deployed.tags?.[TRAFFIC_TAG]);
-  // Only a record of the deployed generation's traffic counts (see `trafficTagValue`).
-  return recorded === undefined || recorded.generation !== generation
-    ? { generation, labels }
-    : {
-        generation,
-        labels,
-        traffic: { live: recorded.live, canaryPercent: recorded.canaryPercent },
-      };
+  const traffic = recordedTraffic(deployed.tags);
+  return traffic === undefined ? { generation, labels } : { generation, labels, traffic };
 }
 
 /**

@@ -28,7 +28,8 @@
  * the annotations the program renders next to them (generation, live slot, canary share), so the
  * cluster says what the recorded release block says.
  */
-import { trafficOfWeights } from "../lib/guard";
+import { recordedTraffic, trafficOfWeights } from "../lib/guard";
+import { routeTrafficTags } from "../lib/aksGuard";
 import { parseSuffix } from "../lib/release";
 import { KubeApi, KubeError } from "./kube";
 import {
@@ -309,6 +310,7 @@ export class AksCluster implements ContainerAppPort {
     }
     const annotations = obj(obj(route.metadata).annotations);
     const generation = annotations[GENERATION_ANNOTATION];
+    const released = recordedTraffic(routeTrafficTags(annotations));
     const host =
       this.options.gatewayHost ?? (list(obj(route.spec).hostnames)[0] as unknown as string);
     return {
@@ -318,6 +320,7 @@ export class AksCluster implements ContainerAppPort {
       ...(typeof generation === "string" && /^\d+$/.test(generation)
         ? { generation: Number(generation) }
         : {}),
+      ...(released === undefined ? {} : { released }),
       slotHeader: SLOT_HEADER,
       ...(this.options.gatewayUrl === undefined ? {} : { url: this.options.gatewayUrl }),
     };

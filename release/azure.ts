@@ -13,6 +13,7 @@ import {
   TRAFFIC_TAG,
   deployedGeneration,
   parseTrafficTag,
+  recordedTraffic,
   trafficOfWeights,
   trafficTagValue,
 } from "../lib/guard";
@@ -54,6 +55,7 @@ function revisionInfo(revision: Revision): RevisionInfo {
 
 function appInfo(app: ContainerApp): AppInfo {
   const generation = deployedGeneration(app.tags);
+  const released = recordedTraffic(app.tags);
   return {
     ...(app.latestRevisionName ? { latestRevisionName: app.latestRevisionName } : {}),
     ...(app.configuration?.ingress?.fqdn ? { fqdn: app.configuration.ingress.fqdn } : {}),
@@ -64,6 +66,7 @@ function appInfo(app: ContainerApp): AppInfo {
       ...(entry.label ? { label: entry.label } : {}),
     })),
     ...(generation === undefined ? {} : { generation }),
+    ...(released === undefined ? {} : { released }),
   };
 }
 

@@ -98,6 +98,8 @@ export interface AppInfo {
   readonly traffic: readonly TrafficWeight[];
   /** The `chatbot-release-generation` tag. */
   readonly generation?: number;
+  /** The live slot and canary share that generation was released with (`lib/guard.ts`). */
+  readonly released?: { readonly live: Slot; readonly canaryPercent: number };
   /**
    * Set when a slot is reached on the production host with this request header (AKS: the
    * HTTPRoute's `x-chatbot-slot` rule) instead of on its own label host (Container Apps).

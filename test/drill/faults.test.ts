@@ -99,11 +99,12 @@ describe("release faults", function () {
         steps: [
           CREATE,
           DEPLOY,
-          // A canary share set in the file without a pulumi up: Azure still serves 100/0.
+          // A canary share set in the file by hand: Azure still serves 100/0, and the
+          // generation was released with no canary.
           { config: { "release.canaryPercent": 20 } },
           {
             release: `deploy --version 1.6.0 --image ${IMAGE("1.6.0")}`,
-            expect: { exit: 3, output: "is not what the stack file says" },
+            expect: { exit: 3, output: "the block was edited without the release command" },
           },
         ],
         expect: { traffic: { blue: 100, green: 0 }, live: "blue", activeRevisions: 2 },

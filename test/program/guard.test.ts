@@ -270,9 +270,9 @@ describe("release guard", () => {
               "generation 5 was released with live blue (canary 0%) (the Container App " +
               "chatbot-api-prod, tag chatbot-release-traffic): the block was edited without the " +
               "release command. Applying it would move traffic to a slot no release checked, so " +
-              "nothing was changed. Move traffic with npm run release -- promote or rollback " +
-              "--stack prod (they check the slot first), or put the block back as the last " +
-              "release committed it.",
+              "nothing was changed. Put the block back as the last release committed it (git " +
+              "log -p -- Pulumi.prod.yaml), then move traffic with npm run release -- promote " +
+              "or rollback --stack prod (they check the slot first).",
           );
           return true;
         },

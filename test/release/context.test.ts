@@ -21,6 +21,7 @@ import {
   GREEN_SUFFIX,
   MemoryWorkspace,
   REF,
+  RG,
   STACK_OUTPUTS,
   WORKSPACE_ID,
   blueLiveGreenIdle,
@@ -235,17 +236,21 @@ describe("assertTrafficMatches", () => {
   });
 
   it("fails (refused) when the traffic was changed outside the release command", async () => {
-    // given: someone moved 30% to green in the portal
+    // given: someone moved 30% to green in the portal (a PATCH of the traffic only: the tags
+    // the release wrote stay)
     const world = await startWorld();
     await blueLiveGreenIdle(world);
-    await world.azure.setTraffic(
-      REF,
-      [
-        { revisionName: BLUE_REVISION, weight: 70, label: "blue" },
-        { revisionName: GREEN_REVISION, weight: 30, label: "green" },
-      ],
-      2,
-    );
+    await world.arm.containerApps.update(RG, APP, {
+      location: "eastus2",
+      configuration: {
+        ingress: {
+          traffic: [
+            { revisionName: BLUE_REVISION, weight: 70, label: "blue" },
+            { revisionName: GREEN_REVISION, weight: 30, label: "green" },
+          ],
+        },
+      },
+    });
     const workspace = new MemoryWorkspace("prod", {
       release: BLUE_LIVE_GREEN_IDLE,
       outputs: { ...STACK_OUTPUTS },

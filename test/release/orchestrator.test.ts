@@ -273,6 +273,43 @@ describe("runRelease: exit codes", () => {
     assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
   });
 
+  it("exits 3 when the stack file's live slot was flipped by hand at the deployed generation; status warns", async () => {
+    // given: generation 2 released with blue live (recorded with its traffic), and a stack file
+    // whose `live` was changed to green without a release
+    const world = await startWorld();
+    const workspace = await releasedStack(world, {
+      release: { ...BLUE_LIVE_GREEN_IDLE, live: "green" },
+    });
+    await world.azure.setTraffic(
+      { resourceGroup: RG, appName: APP },
+      [
+        { revisionName: BLUE_REVISION, weight: 100, label: "blue" },
+        { revisionName: GREEN_REVISION, weight: 0, label: "green" },
+      ],
+      2,
+      "blue",
+    );
+    const from = world.model.faults.log.length;
+    const edited =
+      "Pulumi.prod.yaml's release block says live green (canary 0%) at generation 2, but generation 2 was released with live blue (canary 0%): the block was edited without the release command. Put the block back as the last release committed it (git log -p -- Pulumi.prod.yaml) before releasing";
+
+    // when
+    const promote = engineDeps(world, workspace);
+    const code = await runRelease({ kind: "rollback" }, promote.deps);
+    const status = engineDeps(world, workspace);
+    const statusCode = await runRelease({ kind: "status" }, status.deps);
+
+    // then
+    assert.equal(code, 3);
+    assert.deepEqual(promote.report.err, [`refused: ${edited}; nothing changed`]);
+    assert.deepEqual(armWrites(world, from), []);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+    assert.equal(statusCode, 0);
+    assert.deepEqual(status.report.err, [
+      `warning: ${edited}; below, the slots as the stack file has them and what Azure serves`,
+    ]);
+  });
+
   it("ends a leftover canary with one recorded traffic write before the deploy's update", async () => {
     // given: green at 10% (generation 3); the update fails, so the test sees what it started from
     const world = await startWorld();
