@@ -37,12 +37,12 @@ import { MINUTE, RevisionObserver } from "./observe";
 import { watchPromotion } from "./watch";
 import { AKS_NAMESPACE, ROUTE_NAME, slotObjectName } from "./aks";
 
-/** The command that sends all traffic to `live` by hand, on the stack's target. */
-function manualTraffic(ctx: ReleaseContext, live: Slot): string {
+/** The command that gives `live` `100 - canary` and the other slot `canary` by hand, on the stack's target. */
+function manualTraffic(ctx: ReleaseContext, live: Slot, canary = 0): string {
   const idle = otherSlot(live);
   return ctx.app?.slotHeader === undefined
-    ? `az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${live}=100 ${idle}=0`
-    : `kubectl edit httproute ${ROUTE_NAME} --namespace ${AKS_NAMESPACE}: in the rule without matches, weight 100 on backendRef ${slotObjectName(live)} and 0 on ${slotObjectName(idle)}`;
+    ? `az containerapp ingress traffic set --name ${ctx.ref.appName} --resource-group ${ctx.ref.resourceGroup} --label-weight ${live}=${100 - canary} ${idle}=${canary}`
+    : `kubectl edit httproute ${ROUTE_NAME} --namespace ${AKS_NAMESPACE}: in the rule without matches, weight ${100 - canary} on backendRef ${slotObjectName(live)} and ${canary} on ${slotObjectName(idle)}`;
 }
 
 export interface PromoteCommand {
@@ -287,7 +287,7 @@ export async function promote(
         recorded
           ? `${failed} Traffic may still be split and the stack file still sends ${idle} (${candidate.version}) traffic, so a pulumi up would too. Finish with: npm run release -- rollback --stack ${stack} (it retries the traffic write and records ${release.live} live in the stack file). If it keeps failing, set the traffic by hand (${manualTraffic(ctx, release.live)}), then run the same rollback command to record it`
           : // The first write's answer was lost: it may have landed, and nothing was recorded.
-            `${failed} The stack file still holds generation ${release.generation} as before this promotion, but its first traffic write may have landed unanswered (generation ${release.generation + 1}, ${idle} getting traffic). See what Azure serves with: npm run release -- status --stack ${stack}. If it is the stack file's traffic, nothing is left to do. Otherwise set the traffic back by hand (${manualTraffic(ctx, release.live)}) and record it with: ${recordCommand(stack, { ...release, generation })}`,
+            `${failed} The stack file still holds generation ${release.generation} as before this promotion, but its traffic writes may have landed unanswered (Azure may carry generation ${release.generation + 1} or ${generation}). See what Azure serves with: npm run release -- status --stack ${stack}. Unless it serves the stack file's traffic, set it back by hand (${manualTraffic(ctx, release.live, release.canaryPercent)}). Then, in every case, record it with: ${recordCommand(stack, { ...release, generation })}`,
       );
       return EXIT.rollbackFailed;
     }

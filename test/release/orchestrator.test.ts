@@ -512,7 +512,7 @@ describe("runRelease: a first traffic write whose answer is lost", () => {
     const back = { ...BLUE_LIVE_GREEN_IDLE, generation: 4 };
     assert.deepEqual(report.err, [
       "promotion of green failed: error: connect ETIMEDOUT",
-      `error: putting traffic back failed: connect ETIMEDOUT. The stack file still holds generation 2 as before this promotion, but its first traffic write may have landed unanswered (generation 3, green getting traffic). See what Azure serves with: npm run release -- status --stack prod. If it is the stack file's traffic, nothing is left to do. Otherwise set the traffic back by hand (az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0) and record it with: pulumi config set-all --stack prod --json '${JSON.stringify(
+      `error: putting traffic back failed: connect ETIMEDOUT. The stack file still holds generation 2 as before this promotion, but its traffic writes may have landed unanswered (Azure may carry generation 3 or 4). See what Azure serves with: npm run release -- status --stack prod. Unless it serves the stack file's traffic, set it back by hand (az containerapp ingress traffic set --name chatbot-api-prod --resource-group rg-chatbot-prod --label-weight blue=100 green=0). Then, in every case, record it with: pulumi config set-all --stack prod --json '${JSON.stringify(
         {
           "chatbot-platform:release": {
             value: JSON.stringify(back),
@@ -524,6 +524,45 @@ describe("runRelease: a first traffic write whose answer is lost", () => {
     ]);
     assert.deepEqual(trafficByLabel(world), { blue: 90, green: 10 });
     assert.deepEqual(workspace.release, BLUE_LIVE_GREEN_IDLE);
+  });
+  it("names the canary's weights by hand and records the canary when the promotion started from one", async () => {
+    // given: green at 10% (generation 3), verified; the first write lands, then Azure is gone
+    const world = await startWorld();
+    const workspace = await canaryStack(world);
+    workspace.verified = VERIFIED_GREEN;
+    let landed = false;
+    const unreachable = () => Promise.reject(new Error("connect ETIMEDOUT"));
+    const azure = Object.assign(Object.create(world.azure) as typeof world.azure, {
+      getApp: (ref: Parameters<typeof world.azure.getApp>[0]) =>
+        landed ? unreachable() : world.azure.getApp(ref),
+      setTraffic: async (...args: Parameters<typeof world.azure.setTraffic>) => {
+        if (landed) return unreachable();
+        await world.azure.setTraffic(...args);
+        landed = true;
+        return unreachable();
+      },
+    });
+    const { deps, report } = engineDeps(world, workspace, { azure });
+
+    // when
+    const code = await runRelease(
+      { kind: "promote", steps: [100], pauseMs: 120_000, smokePaths: ["/health"], watch: false },
+      deps,
+    );
+
+    // then: the weights by hand and the recorded block agree (blue 90, green 10)
+    assert.equal(code, 5);
+    const back = { ...BLUE_LIVE_GREEN_IDLE, canaryPercent: 10, generation: 5 };
+    assert.match(
+      report.err[1],
+      /--label-weight blue=90 green=10\)\. Then, in every case, record it with: /,
+    );
+    assert.ok(
+      report.err[1].endsWith(
+        `'${JSON.stringify({ "chatbot-platform:release": { value: JSON.stringify(back), objectValue: back, secret: false } })}'`,
+      ),
+    );
+    assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
   });
 });
 
