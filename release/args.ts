@@ -208,7 +208,7 @@ function parseCommand(name: string, options: RawOptions): ReleaseCommand {
     case "unlock":
       if (options.holder === undefined || options.holder.trim() === "") {
         throw usageError(
-          "`--holder` is required: the holder the command with --keep-lock wrote to its file and printed (e.g. 'promote by https://github.com/<owner>/<repo>/actions/runs/<id>')",
+          "`--holder` is required: the holder the command with --keep-lock wrote to its file and printed (e.g. 'promote by https://github.com/<owner>/<repo>/actions/runs/<id>/attempts/<n>')",
         );
       }
       return { kind: "unlock", holder: options.holder };

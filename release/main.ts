@@ -50,10 +50,17 @@ export type OpenStack = (stackName: string, workDir: string) => Promise<Automati
 const selectStack: OpenStack = (stackName, workDir) =>
   LocalWorkspace.selectStack({ stackName, workDir });
 
-/** Who runs the command, for the release lock: the workflow run in GitHub Actions, else user@host. */
+/**
+ * Who runs the command, for the release lock: the workflow run's attempt in GitHub Actions (a
+ * re-run is another attempt of the same run, so it never shares a holder with the attempt before
+ * it), else user@host.
+ */
 export function releaseOwner(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GITHUB_RUN_ID !== undefined && env.GITHUB_REPOSITORY !== undefined) {
-    return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+    const run = `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+    return env.GITHUB_RUN_ATTEMPT === undefined || env.GITHUB_RUN_ATTEMPT === ""
+      ? run
+      : `${run}/attempts/${env.GITHUB_RUN_ATTEMPT}`;
   }
   return `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`;
 }
@@ -86,10 +93,13 @@ export const DEPENDENCY_FILES: readonly string[] = [
 ];
 
 /**
- * `--refresh-from <remote>/<branch>`: `git pull --ff-only <remote> <branch>` in the repository, so
- * a release that waited for the lock reads the stack file the release before it committed (a job's
- * checkout is as old as the job). Fast-forward only: a checkout with commits of its own is left
- * as it is (a warning). An update that changes `DEPENDENCY_FILES` throws `DependenciesChanged`.
+ * `--refresh-from <remote>/<branch>`: brings the checkout up to the branch, so a release that
+ * waited for the lock reads the stack file the release before it committed (a job's checkout is
+ * as old as the job): `git fetch <remote> <branch>`, then `git merge --ff-only FETCH_HEAD`.
+ * Fast-forward only: a checkout with commits or changes of its own is left as it is (git's reason
+ * is the error). With `refuseDependencyChanges` (a deploy, which runs the checkout's program), a
+ * branch whose `DEPENDENCY_FILES` differ from the checkout's throws `DependenciesChanged` before
+ * the merge: the checkout never moves to sources the installed packages were not made for.
  */
 export function gitRefresh(
   remote: string,
@@ -97,33 +107,38 @@ export function gitRefresh(
   cwd: string = REPO_ROOT,
   run: RunFile = runFile,
 ): CheckoutRefresh {
-  const args = ["pull", "--ff-only", remote, branch];
-  const head = async () => (await run("git", ["rev-parse", "HEAD"], cwd)).trim();
+  const fetch = ["fetch", remote, branch];
+  const merge = ["merge", "--ff-only", "FETCH_HEAD"];
+  const revision = async (ref: string) => (await run("git", ["rev-parse", ref], cwd)).trim();
   return {
-    command: `git ${args.join(" ")}`,
-    run: async () => {
-      const before = await head();
-      await run("git", args, cwd);
-      const after = await head();
-      if (after === before) {
-        return;
+    command: `git ${fetch.join(" ")} && git ${merge.join(" ")}`,
+    run: async ({ refuseDependencyChanges }) => {
+      await run("git", fetch, cwd);
+      if (refuseDependencyChanges) {
+        const diff = await run(
+          "git",
+          ["diff", "--name-only", "HEAD", "FETCH_HEAD", "--", ...DEPENDENCY_FILES],
+          cwd,
+        );
+        const changed = diff.split("\n").filter((line) => line !== "");
+        if (changed.length > 0) {
+          throw new DependenciesChanged(
+            changed,
+            await revision("HEAD"),
+            await revision("FETCH_HEAD"),
+            `${remote}/${branch}`,
+          );
+        }
       }
-      const diff = await run(
-        "git",
-        ["diff", "--name-only", before, after, "--", ...DEPENDENCY_FILES],
-        cwd,
-      );
-      const changed = diff.split("\n").filter((line) => line !== "");
-      if (changed.length > 0) {
-        throw new DependenciesChanged(changed, before, after, `${remote}/${branch}`);
-      }
+      await run("git", merge, cwd);
     },
   };
 }
 
 /**
- * `--keep-lock <file>`: writes the release lock's holder to the file as soon as the lock is held
- * (the release workflow's unlock step reads it, also after a failed or cancelled command).
+ * `--keep-lock <file>`: writes the release lock's holder to the file just before the lock is
+ * written (the release workflow's unlock step reads it, also after a failed or cancelled command,
+ * and removes the lock only while it names that holder).
  */
 export function keepLockIn(file: string): (holder: string) => Promise<void> {
   return (holder) => fs.promises.writeFile(file, `${holder}\n`);

@@ -24,9 +24,16 @@ import {
   Reporter,
 } from "./ports";
 import { NOTIFY_FLUSH_MS, NotificationQueue, announce } from "./notify";
+import { assertPauseCoversWindow } from "./pause";
 import { PromoteCommand, promote } from "./promote";
 import { RollbackCommand, rollback } from "./rollback";
-import { ReleaseConfigError, ReleaseState, latestSlot, parseReleaseState } from "./state";
+import {
+  ReleaseConfigError,
+  ReleaseState,
+  latestSlot,
+  parseGateState,
+  parseReleaseState,
+} from "./state";
 import { StateNotRecorded, bestEffort } from "./record";
 import { CheckFailed, Refused } from "./traffic";
 
@@ -131,8 +138,15 @@ async function runCommand(
     if (command.kind === "status") {
       return await status(await loadContext(deps, { readOnly: true }), deps);
     }
+    if (command.kind === "promote" && command.steps.some((step) => step < 100)) {
+      // Before the lock: a pause the stack's window refuses is refused before any wait.
+      const gates =
+        deps.gates ??
+        parseGateState(await deps.workspace.readGates(), await deps.workspace.readEnvironment());
+      assertPauseCoversWindow(deps.workspace.stackName, command, gates);
+    }
     return await exclusive(command.kind, deps, async (waited) => {
-      await checkoutUpToDate(deps, waited);
+      await checkoutUpToDate(deps, waited, command.kind);
       if (command.kind === "deploy") {
         let loaded: ReleaseContext | undefined;
         try {
@@ -181,8 +195,9 @@ async function runCommand(
  * Runs a command that changes the stack under the release lock. Refuses, changing nothing, while
  * another update holds Pulumi's stack lock or another release holds the release lock (a promotion
  * holds it through its pauses, when Pulumi's lock is free). With `deps.keepLock` the lock outlives
- * the command: the release workflow removes it (`unlock`) once it has pushed the stack file, so
- * the next release reads the file this one wrote.
+ * the command: the release workflow removes it once it has pushed the stack file, so the next
+ * release reads the file this one wrote. The holder is recorded (`keepLock`) before the lock is
+ * written, so a job cancelled between the two still knows which lock is its own.
  */
 async function exclusive(
   name: string,
@@ -197,9 +212,20 @@ async function exclusive(
   const waitMs = deps.lockWaitMs ?? 0;
   const start = deps.clock.now();
   let waited: LockWait | undefined;
+  let recorded = false;
   for (;;) {
     const holder = await deps.workspace.readLock();
     if (holder === undefined) {
+      if (deps.keepLock !== undefined && !recorded) {
+        try {
+          await deps.keepLock(me);
+        } catch (err) {
+          throw new Refused(
+            `cannot record the release lock's holder for --keep-lock (${(err as Error).message.replace(/\.$/, "")}), so nothing could remove the lock after the command; the lock was not taken`,
+          );
+        }
+        recorded = true;
+      }
       // Stack tags are last-writer-wins: let a concurrent writer's tag land, read back, and
       // wait again if another release won. This narrows the race; it is not a lease.
       await deps.workspace.writeLock(me);
@@ -217,18 +243,8 @@ async function exclusive(
       await deps.clock.sleep(LOCK_POLL_MS, deps.signal);
     }
   }
-  let kept = false;
+  const kept = deps.keepLock !== undefined;
   try {
-    if (deps.keepLock !== undefined) {
-      try {
-        await deps.keepLock(me);
-      } catch (err) {
-        throw new Refused(
-          `cannot record the release lock's holder for --keep-lock (${(err as Error).message.replace(/\.$/, "")}), so nothing could remove the lock after the command`,
-        );
-      }
-      kept = true;
-    }
     return await run(waited);
   } finally {
     if (kept) {
@@ -347,21 +363,27 @@ async function changedWhileWaiting(
 /**
  * Run with the lock held, before the command reads the stack file: updates the checkout
  * (`deps.refresh`) once. The release ahead (the release workflow: `--keep-lock`) held the lock
- * until its stack file was pushed, so one update brings it. Refuses when the update brought other
- * dependencies than this job installed, and, after a wait, when the stack file is still older
- * than what the release waited for deployed (its push failed, or it ran by hand and was not
- * committed).
+ * until its stack file was pushed, so one update brings it. A deploy (which runs the checkout's
+ * program with `pulumi up`) refuses, leaving the checkout as it is, when the branch has other
+ * dependencies than this job installed; promote and rollback only move traffic with the engine
+ * already loaded, so for them that is no reason to refuse. After a wait, refuses when the stack
+ * file is still older than what the release waited for deployed (its push failed, or it ran by
+ * hand and was not committed).
  */
-async function checkoutUpToDate(deps: ReleaseDeps, waited: LockWait | undefined): Promise<void> {
+async function checkoutUpToDate(
+  deps: ReleaseDeps,
+  waited: LockWait | undefined,
+  kind: "deploy" | "promote" | "rollback",
+): Promise<void> {
   const refresh = deps.refresh;
   let pullFailed = false;
   if (refresh !== undefined) {
     try {
-      await refresh.run();
+      await refresh.run({ refuseDependencyChanges: kind === "deploy" });
     } catch (err) {
       if (err instanceof DependenciesChanged) {
         throw new Refused(
-          `the dependencies on ${err.source} changed while this release waited: ${refresh.command} changed ${err.files.join(", ")} (${err.from.slice(0, 12)} to ${err.to.slice(0, 12)}), but node_modules was installed and audited (npm ci) from the old ones, and the release would run ${err.source}'s newer program with them. Run the release workflow again: it installs and audits the new ones (by hand: npm ci, then the same command)`,
+          `the dependencies on ${err.source} differ from this job's checkout: ${err.files.join(", ")} changed between the checkout (${err.from.slice(0, 12)}) and ${err.source} (${err.to.slice(0, 12)}), but node_modules was installed and audited (npm ci) from the checkout's, and the deploy would run ${err.source}'s newer program (pulumi up) with them; the checkout was left as it is. Run the release workflow again: it installs and audits the new ones (by hand: git pull --ff-only ${err.source.replace("/", " ")}, npm ci, then the same command)`,
         );
       }
       pullFailed = true;

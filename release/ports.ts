@@ -296,27 +296,30 @@ export const DEFAULT_TIMINGS: ReleaseTimings = {
  * release queued on the lock must see the stack file the release before it committed.
  */
 export interface CheckoutRefresh {
-  /** What it runs, as messages name it: `git pull --ff-only origin main`. */
+  /**
+   * What it runs, as messages name it: `git fetch origin main && git merge --ff-only FETCH_HEAD`.
+   */
   readonly command: string;
   /**
-   * Throws when the checkout could not be updated, and `DependenciesChanged` when the update
-   * changed the dependency manifests this job installed from.
+   * Throws when the checkout could not be updated. With `refuseDependencyChanges`, throws
+   * `DependenciesChanged`, leaving the checkout as it is, when the branch's dependency manifests
+   * differ from the ones this job installed from.
    */
-  run(): Promise<void>;
+  run(options: { readonly refuseDependencyChanges: boolean }): Promise<void>;
 }
 
 /**
- * A checkout update that brought other dependencies (`package.json`, `package-lock.json`, the
- * policy pack's): `node_modules` was installed and audited from the old ones.
+ * The branch has other dependencies (`package.json`, `package-lock.json`, the policy pack's) than
+ * the checkout `node_modules` was installed and audited from; the checkout was not updated.
  */
 export class DependenciesChanged extends Error {
   constructor(
     /** The changed files, relative to the repository root. */
     readonly files: readonly string[],
-    /** The commits before and after the update. */
+    /** The checkout's commit and the branch's. */
     readonly from: string,
     readonly to: string,
-    /** What the checkout was updated to: `origin/main`. */
+    /** The branch: `origin/main`. */
     readonly source: string,
   ) {
     super(`${files.join(", ")} changed between ${from} and ${to}`);
@@ -341,14 +344,14 @@ export interface ReleaseDeps {
   readonly lockWaitMs?: number;
   /**
    * Brings the checkout's stack file up to what the releases before this one committed (the
-   * release workflow: `git pull --ff-only origin main`); run once the release lock is held, before
-   * the stack file is read. None: the stack file is read as it is.
+   * release workflow: `--refresh-from origin/main`); run once the release lock is held, before the
+   * stack file is read. None: the stack file is read as it is.
    */
   readonly refresh?: CheckoutRefresh;
   /**
    * Keeps the release lock when the command ends (`--keep-lock`: the release workflow removes it
-   * with `release unlock` once the stack file is on main); called with the holder as soon as the
-   * lock is held. None: the command removes its lock when it ends.
+   * once the stack file is on main); called with the holder just before the lock is written, so
+   * a job cancelled in between still finds it. None: the command removes its lock when it ends.
    */
   readonly keepLock?: (holder: string) => Promise<void>;
   /** Gate overrides for tests; by default the stack's `releaseGates` over the design's values. */

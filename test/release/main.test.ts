@@ -450,6 +450,18 @@ describe("release main: owner and clock", () => {
     );
   });
 
+  it("names the run's attempt, so a re-run of a killed job never holds the killed attempt's lock", () => {
+    const run = { GITHUB_RUN_ID: "7", GITHUB_REPOSITORY: "acme/chatbot" };
+    assert.equal(
+      releaseOwner({ ...run, GITHUB_RUN_ATTEMPT: "1" }),
+      "https://github.com/acme/chatbot/actions/runs/7/attempts/1",
+    );
+    assert.equal(
+      releaseOwner({ ...run, GITHUB_RUN_ATTEMPT: "2" }),
+      "https://github.com/acme/chatbot/actions/runs/7/attempts/2",
+    );
+  });
+
   it("names the user, host and process as the owner elsewhere", () => {
     assert.equal(releaseOwner({}), `${os.userInfo().username}@${os.hostname()} pid ${process.pid}`);
   });

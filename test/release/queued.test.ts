@@ -19,6 +19,7 @@ import {
   BLUE_LIVE_GREEN_IDLE,
   BLUE_REVISION,
   GREEN_REVISION,
+  IMAGE_3,
   MemoryWorkspace,
   RG,
   Recorder,
@@ -32,7 +33,7 @@ import {
 
 afterEach(closeWorlds);
 
-const PULL = "git pull --ff-only origin main";
+const PULL = "git fetch origin main && git merge --ff-only FETCH_HEAD";
 const HOLDER_A = "promote by run A";
 const PROMOTE = {
   kind: "promote",
@@ -291,6 +292,54 @@ describe("a release queued on the release lock", () => {
   });
 });
 
+describe("a promotion whose pause the stack's own window refuses", () => {
+  it("exits 2 before it looks at the lock, so it never waits the lock's hour to be refused; a switch at once (steps 100) has no pause to judge", async () => {
+    // given: another release holds the lock; the stack's error-rate window is 10 min
+    const world = await startWorld();
+    const workspace = new MemoryWorkspace("prod", {
+      release: BLUE_LIVE_GREEN_IDLE,
+      gates: { rollbackErrorRateWindowMinutes: 10 },
+      outputs: { ...STACK_OUTPUTS },
+      lock: HOLDER_A,
+    });
+    let lockReads = 0;
+    const readLock = workspace.readLock.bind(workspace);
+    workspace.readLock = async () => {
+      lockReads += 1;
+      return readLock();
+    };
+    const start = world.clock.now();
+    const { deps, report } = engineDeps(world, workspace, {
+      owner: "run B",
+      lockWaitMs: 3_600_000,
+      keepLock: async () => assert.fail("no holder may be recorded"),
+    });
+
+    // when
+    const code = await runRelease({ ...PROMOTE, steps: [10, 100], pauseMs: 300_000 }, deps);
+
+    // then: the message promote itself gives, before any lock read or wait
+    assert.equal(code, 2);
+    assert.deepEqual(report.err, [
+      "error: `--pause` 300s is shorter than stack prod's error-rate trigger window (releaseGates.rollbackErrorRateWindowMinutes: 10 min): each step would be judged on less data than the trigger looks at; use --pause 10m or more",
+    ]);
+    assert.deepEqual(report.out, []);
+    assert.equal(lockReads, 0);
+    assert.equal(world.clock.now(), start);
+    assert.deepEqual(workspace.calls, []);
+
+    // when: a switch at once with the same pause goes on to the lock (and, without a wait, is
+    // refused by it)
+    const at100 = engineDeps(world, workspace, { owner: "run B" });
+    assert.equal(await runRelease({ ...PROMOTE, steps: [100], pauseMs: 300_000 }, at100.deps), 3);
+    assert.equal(lockReads, 1);
+    assert.match(
+      at100.report.err[0],
+      /^refused: another release holds stack prod \(promote by run A\)/,
+    );
+  });
+});
+
 describe("--refresh-from", () => {
   it("parses <remote>/<branch>, the branch may contain /", () => {
     assert.deepEqual(parseRefreshFrom("origin/main"), { remote: "origin", branch: "main" });
@@ -308,7 +357,7 @@ describe("--refresh-from", () => {
     }
   });
 
-  it("is passed to the engine as a git pull of that branch", async () => {
+  it("is passed to the engine as an update from that branch; a rollback does not refuse other dependencies", async () => {
     // given
     const { world, workspace } = await greenLive();
     const report = new Recorder();
@@ -322,18 +371,21 @@ describe("--refresh-from", () => {
       deps: { clock: world.clock, http: world.http },
       refresh: (remote, branch) => {
         made.push(`${remote} ${branch}`);
-        return { command: PULL, run: async () => void made.push("pulled") };
+        return {
+          command: PULL,
+          run: async (options) => void made.push(`pulled ${JSON.stringify(options)}`),
+        };
       },
     });
 
     // then
     assert.deepEqual(report.err, []);
     assert.equal(code, 0);
-    assert.deepEqual(made, ["origin main", "pulled"]);
+    assert.deepEqual(made, ["origin main", 'pulled {"refuseDependencyChanges":false}']);
     assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
   });
 
-  it("git pull --ff-only brings a shallow checkout up to the branch's newer stack file, and fails on local changes", async () => {
+  it("git fetch + merge --ff-only brings a shallow checkout up to the branch's newer stack file, and fails on local changes", async () => {
     // given: origin's main, a job's shallow checkout of it, then a later commit of the stack file
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "refresh-"));
     const env = {
@@ -361,7 +413,7 @@ describe("--refresh-from", () => {
       const refresh = gitRefresh("origin", "main", job);
 
       // when
-      await refresh.run();
+      await refresh.run({ refuseDependencyChanges: true });
 
       // then
       assert.equal(refresh.command, PULL);
@@ -371,7 +423,7 @@ describe("--refresh-from", () => {
       // and a checkout with a local change to the file is left alone, with git's reason
       commit("4");
       fs.writeFileSync(path.join(job, "Pulumi.prod.yaml"), "generation: 3 edited\n");
-      await assert.rejects(refresh.run(), /^Error: Aborting$/);
+      await assert.rejects(refresh.run({ refuseDependencyChanges: false }), /^Error: Aborting$/);
       assert.equal(file(), "generation: 3 edited\n");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -429,16 +481,18 @@ describe("--refresh-from: dependencies changed on the branch", () => {
     ]);
   });
 
-  it("git pull that changes package-lock.json or policy/package.json rejects with those files and both commits; other files pass", async () => {
+  it("refuses a branch whose package-lock.json or policy/package.json differ, naming those files and both commits, without moving the checkout; other files pass", async () => {
     const repos = repositories();
     try {
       // given: a later commit of the stack file and the README only
       const refresh = gitRefresh("origin", "main", repos.job);
       repos.commit({ "Pulumi.prod.yaml": "generation: 3\n", "README.md": "new\n" });
 
-      // when / then: pulled, no refusal
-      await refresh.run();
+      // when / then: updated, no refusal
+      await refresh.run({ refuseDependencyChanges: true });
       const before = repos.head();
+      const file = () => fs.readFileSync(path.join(repos.job, "Pulumi.prod.yaml"), "utf8");
+      assert.equal(file(), "generation: 3\n");
 
       // given: then commits of the lockfile and of the policy pack's manifest (and the stack file)
       repos.commit({ "package-lock.json": '{"lockfileVersion":3,"x":1}\n' });
@@ -448,33 +502,91 @@ describe("--refresh-from: dependencies changed on the branch", () => {
       });
 
       // when
-      const err = await refresh.run().then(
+      const err = await refresh.run({ refuseDependencyChanges: true }).then(
         () => undefined,
         (e: unknown) => e,
       );
 
-      // then: the checkout was fast-forwarded, and the change is reported
+      // then: the change is reported and the checkout did not move (its sources match node_modules)
       assert.ok(err instanceof DependenciesChanged);
       assert.deepEqual(
         [err.files, err.from, err.to, err.source],
         [["package-lock.json", "policy/package.json"], before, after, "origin/main"],
       );
-      assert.equal(repos.head(), after);
+      assert.equal(repos.head(), before);
+      assert.equal(file(), "generation: 3\n");
       assert.equal(
-        fs.readFileSync(path.join(repos.job, "Pulumi.prod.yaml"), "utf8"),
-        "generation: 4\n",
+        fs.readFileSync(path.join(repos.job, "package-lock.json"), "utf8"),
+        '{"lockfileVersion":3}\n',
       );
+
+      // when: the same update without the refusal (promote, rollback)
+      await refresh.run({ refuseDependencyChanges: false });
+
+      // then: fast-forwarded to the branch
+      assert.equal(repos.head(), after);
+      assert.equal(file(), "generation: 4\n");
     } finally {
       repos.remove();
     }
   });
 
-  it("refuses (exit 3) before any change when the pull changed package.json: run the workflow again", async () => {
+  it("refuses a deploy (exit 3) before any change, and before the checkout moves, when main's package.json differs from the checkout's: run the workflow again", async () => {
     // given: green live (generation 3); main's package.json changed after the job's checkout
     const { world, workspace } = await greenLive();
     const repos = repositories();
     try {
       const before = repos.head();
+      const after = repos.commit({
+        "package.json": '{"name":"p","dependencies":{"x":"1.0.0"}}\n',
+        "Pulumi.prod.yaml": "generation: 3\n",
+      });
+      const report = new Recorder();
+
+      // when
+      const code = await main(
+        [
+          "deploy",
+          "--stack",
+          "prod",
+          "--version",
+          "1.6.0",
+          "--image",
+          IMAGE_3,
+          "--refresh-from",
+          "origin/main",
+        ],
+        {
+          report,
+          openWorkspace: async () => workspace,
+          azurePorts: () => ({ azure: world.azure, telemetry: world.telemetry }),
+          deps: { clock: world.clock, http: world.http, owner: "run B" },
+          refresh: (remote, branch) => gitRefresh(remote, branch, repos.job),
+        },
+      );
+
+      // then: refused, the checkout still at the commit node_modules was installed from
+      assert.equal(code, 3);
+      assert.deepEqual(report.err, [
+        `refused: the dependencies on origin/main differ from this job's checkout: package.json changed between the checkout (${before.slice(0, 12)}) and origin/main (${after.slice(0, 12)}), but node_modules was installed and audited (npm ci) from the checkout's, and the deploy would run origin/main's newer program (pulumi up) with them; the checkout was left as it is. Run the release workflow again: it installs and audits the new ones (by hand: git pull --ff-only origin main, npm ci, then the same command); nothing changed`,
+      ]);
+      assert.equal(repos.head(), before);
+      assert.equal(
+        fs.readFileSync(path.join(repos.job, "Pulumi.prod.yaml"), "utf8"),
+        "generation: 2\n",
+      );
+      assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
+      assert.deepEqual(workspace.calls, ["writeLock deploy by run B", "writeLock (released)"]);
+    } finally {
+      repos.remove();
+    }
+  });
+
+  it("a rollback (traffic only, the engine already loaded) updates the checkout and runs when main's package.json changed", async () => {
+    // given: green live (generation 3); main's package.json changed after the job's checkout
+    const { world, workspace } = await greenLive();
+    const repos = repositories();
+    try {
       const after = repos.commit({ "package.json": '{"name":"p","dependencies":{"x":"1.0.0"}}\n' });
       const report = new Recorder();
 
@@ -487,13 +599,11 @@ describe("--refresh-from: dependencies changed on the branch", () => {
         refresh: (remote, branch) => gitRefresh(remote, branch, repos.job),
       });
 
-      // then
-      assert.equal(code, 3);
-      assert.deepEqual(report.err, [
-        `refused: the dependencies on origin/main changed while this release waited: ${PULL} changed package.json (${before.slice(0, 12)} to ${after.slice(0, 12)}), but node_modules was installed and audited (npm ci) from the old ones, and the release would run origin/main's newer program with them. Run the release workflow again: it installs and audits the new ones (by hand: npm ci, then the same command); nothing changed`,
-      ]);
-      assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
-      assert.deepEqual(workspace.calls, ["writeLock rollback by run B", "writeLock (released)"]);
+      // then: rolled back, from the updated checkout
+      assert.deepEqual(report.err, []);
+      assert.equal(code, 0);
+      assert.equal(repos.head(), after);
+      assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
     } finally {
       repos.remove();
     }
@@ -518,7 +628,7 @@ describe("--keep-lock and unlock", () => {
     ]) {
       assert.throws(
         () => parseArgs(argv),
-        /^ReleaseConfigError: `--holder` is required: the holder the command with --keep-lock wrote to its file and printed \(e\.g\. 'promote by https:\/\/github\.com\/<owner>\/<repo>\/actions\/runs\/<id>'\)$/,
+        /^ReleaseConfigError: `--holder` is required: the holder the command with --keep-lock wrote to its file and printed \(e\.g\. 'promote by https:\/\/github\.com\/<owner>\/<repo>\/actions\/runs\/<id>\/attempts\/<n>'\)$/,
       );
     }
   });
@@ -573,19 +683,21 @@ describe("--keep-lock and unlock", () => {
     }
   });
 
-  it("keeps the lock also when the command is refused, and releases it when the holder cannot be written", async () => {
+  it("records the holder before it writes the lock, keeps the lock also when the command is refused, and takes no lock when the holder cannot be written", async () => {
     // given: a refused command (the stack file is behind Azure: generation 2, deployed 3)
     const { world, workspace } = await greenLive();
     workspace.release = { ...BLUE_LIVE_GREEN_IDLE };
     const holders: string[] = [];
     const refused = engineDeps(world, workspace, {
       owner: "run A",
-      keepLock: async (holder) => void holders.push(holder),
+      keepLock: async (holder) =>
+        void holders.push(`${holder} (lock: ${workspace.lock ?? "free"})`),
     });
 
-    // when / then: refused, the lock stays for the workflow's unlock step
+    // when / then: the holder was recorded while the lock was still free (a job cancelled before
+    // the tag write finds its holder); refused, the lock stays for the workflow's unlock step
     assert.equal(await runRelease({ kind: "rollback" }, refused.deps), 3);
-    assert.deepEqual(holders, ["rollback by run A"]);
+    assert.deepEqual(holders, ["rollback by run A (lock: free)"]);
     assert.equal(workspace.lock, "rollback by run A");
 
     // given: the lock is free; the holder file cannot be written
@@ -599,13 +711,14 @@ describe("--keep-lock and unlock", () => {
     // when
     const code = await runRelease({ kind: "rollback" }, deps);
 
-    // then: refused before any change, the lock removed
+    // then: refused before any change, and no lock was written
     assert.equal(code, 3);
     assert.match(
       report.err[0],
-      /^refused: cannot record the release lock's holder for --keep-lock \(ENOENT: no such file or directory, open '.*holder'\), so nothing could remove the lock after the command; nothing changed$/,
+      /^refused: cannot record the release lock's holder for --keep-lock \(ENOENT: no such file or directory, open '.*holder'\), so nothing could remove the lock after the command; the lock was not taken; nothing changed$/,
     );
-    assert.deepEqual(workspace.calls, ["writeLock rollback by run A", "writeLock (released)"]);
+    assert.deepEqual(workspace.calls, []);
+    assert.equal(workspace.lock, undefined);
     assert.deepEqual(trafficByLabel(world), { blue: 0, green: 100 });
   });
 
