@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -494,57 +494,125 @@ describe("release.yml", () => {
     assert.equal(commit.run.includes("${{"), false);
   });
 
-  it("keeps the release lock until the stack file is pushed: the last step, also after a failure, unlocks with the holder --keep-lock wrote", () => {
+  it("keeps the release lock until the stack file is pushed: the last step, also after a failure, removes the lock with the Pulumi CLI only while it names the holder --keep-lock wrote", () => {
     // given the job's steps
     const list = steps(doc.jobs.release);
     const last = list[list.length - 1];
     const at = (id: string) => list.findIndex((s) => s.id === id);
 
-    // then: it runs after the release and the commit step, whatever their outcome
+    // then: it runs after the release and the commit step, whatever their outcome, and runs none
+    // of the checkout's code (the checkout may have moved to sources node_modules was not made for)
     assert.equal(last.name, "release the lock once the stack file is on main");
     assert.equal(last.if, "always() && inputs.command != 'status'");
     assert.equal(at("release") < at("commit"), true);
     assert.equal(last.run.includes("${{"), false);
+    assert.equal(/\b(npm|npx|node)\b/.test(last.run), false);
 
-    // and it unlocks with the file's holder, or does nothing when this job took no lock
+    // and: a Pulumi CLI over a fake stack's tags (`lock`), logging its calls
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), "unlock-step-"));
-    fs.writeFileSync(path.join(temp, "npm"), '#!/bin/sh\nprintf "%s|" "$@"\n', { mode: 0o755 });
-    const run = () =>
-      execFileSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", last.run], {
-        env: {
-          ...process.env,
-          PATH: `${temp}:${process.env.PATH}`,
-          PULUMI_ORG: "acme",
-          STACK: "prod",
-          RUNNER_TEMP: temp,
+    const fake = (name: string) => path.join(temp, name);
+    fs.writeFileSync(
+      fake("pulumi"),
+      [
+        "#!/bin/sh",
+        'echo "$*" >> "$RUNNER_TEMP/calls"',
+        'case "$1 $2 $3" in',
+        '  "stack tag get")',
+        '    if [ -f "$RUNNER_TEMP/get-fails" ]; then echo "error: [401] Unauthorized" >&2; exit 255; fi',
+        '    if [ -f "$RUNNER_TEMP/lock" ]; then cat "$RUNNER_TEMP/lock"; exit 0; fi',
+        "    echo \"error: stack tag '$4' not found for stack '$6'\" >&2; exit 255;;",
+        '  "stack tag rm") rm "$RUNNER_TEMP/lock"; exit 0;;',
+        "esac",
+        "exit 2",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const run = () => {
+      fs.rmSync(fake("calls"), { force: true });
+      const result = spawnSync(
+        "bash",
+        ["--noprofile", "--norc", "-eo", "pipefail", "-c", last.run],
+        {
+          env: {
+            ...process.env,
+            PATH: `${temp}:${process.env.PATH}`,
+            PULUMI_ORG: "acme",
+            STACK: "prod",
+            RUNNER_TEMP: temp,
+          },
+          encoding: "utf8",
         },
-        encoding: "utf8",
-      }).trim();
+      );
+      const calls = fs.existsSync(fake("calls")) ? fs.readFileSync(fake("calls"), "utf8") : "";
+      return { status: result.status, out: result.stdout.trim(), calls: calls.trim().split("\n") };
+    };
+    const mine = "promote by https://github.com/o/r/actions/runs/7/attempts/2";
+    const lock = () =>
+      fs.existsSync(fake("lock")) ? fs.readFileSync(fake("lock"), "utf8") : undefined;
+    const get = "stack tag get chatbot:release-lock --stack acme/prod";
     try {
-      assert.equal(run(), "this job holds no release lock");
-      fs.writeFileSync(
-        path.join(temp, "release-lock-holder"),
-        "promote by https://github.com/o/r/actions/runs/7\n",
-      );
-      assert.equal(
-        run(),
-        "run|release|--|unlock|--stack|acme/prod|--holder|promote by https://github.com/o/r/actions/runs/7|",
-      );
+      // when / then: this job took no lock (no holder file)
+      assert.deepEqual(run(), { status: 0, out: "this job holds no release lock", calls: [""] });
+
+      // this job's lock: removed
+      fs.writeFileSync(fake("release-lock-holder"), `${mine}\n`);
+      fs.writeFileSync(fake("lock"), `${mine}\n`);
+      assert.deepEqual(run(), {
+        status: 0,
+        out: `removed the release lock of stack acme/prod (${mine})`,
+        calls: [get, "stack tag rm chatbot:release-lock --stack acme/prod"],
+      });
+      assert.equal(lock(), undefined);
+
+      // no lock: nothing to remove
+      assert.deepEqual(run(), {
+        status: 0,
+        out: "stack acme/prod has no release lock; nothing to remove",
+        calls: [get],
+      });
+
+      // another holder's lock (the killed attempt before this one): left as it is
+      const other = "promote by https://github.com/o/r/actions/runs/7/attempts/1";
+      fs.writeFileSync(fake("lock"), `${other}\n`);
+      assert.deepEqual(run(), {
+        status: 0,
+        out: `the release lock of stack acme/prod is held by ${other}, not by this job (${mine}); left as it is`,
+        calls: [get],
+      });
+      assert.equal(lock(), `${other}\n`);
+
+      // the lock cannot be read: the step fails, the lock is left
+      fs.writeFileSync(fake("lock"), `${mine}\n`);
+      fs.writeFileSync(fake("get-fails"), "");
+      assert.deepEqual(run(), {
+        status: 1,
+        out: `::error::cannot read the release lock of stack acme/prod; once sure this job is the holder (${mine}): pulumi stack tag rm chatbot:release-lock --stack acme/prod`,
+        calls: [get],
+      });
+      assert.equal(lock(), `${mine}\n`);
     } finally {
       fs.rmSync(temp, { recursive: true, force: true });
     }
   });
 
-  it("keeps the stack file as an artifact when it could not be pushed", () => {
+  it("keeps the stack file as an artifact when it could not be pushed, also when the job was cancelled", () => {
     const keep = steps(doc.jobs.release).find(
       (s) => s.name === "keep the release state when it could not be pushed",
     );
-    assert.equal(keep.if, "failure() && steps.commit.outcome == 'failure'");
+    assert.equal(keep.if, "always() && steps.commit.outcome == 'failure'");
     assert.equal(keep.uses, "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02");
     assert.deepEqual(keep.with, {
       name: "release-state-${{ inputs.stack }}",
       path: "Pulumi.${{ inputs.stack }}.yaml",
     });
+  });
+
+  it("describes the pause input with the design's minimum and the stack's own window", () => {
+    assert.equal(
+      doc.on.workflow_dispatch.inputs.pause.description,
+      "Observation time of each canary step with its unit, at least 2m and at least the stack's own error-rate window (releaseGates.rollbackErrorRateWindowMinutes), default 5m (promote)",
+    );
   });
 });
 
