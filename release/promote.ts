@@ -28,12 +28,13 @@ import { verifiedMarker } from "./deploy";
 import { promotionVerdict } from "./gates";
 import { deactivateSuperseded } from "./lifecycle";
 import { EXIT, ExitCode, ReleaseDeps, TrafficWeight } from "./ports";
-import { ReleaseConfigError, ReleaseState, Slot, otherSlot, trafficOf } from "./state";
+import { ReleaseState, Slot, otherSlot, trafficOf } from "./state";
 import { bestEffort, recordCommand, recordRelease } from "./record";
 import { CheckFailed, Refused, ensureServable, writeTraffic } from "./traffic";
 import { verifyUrl } from "./verify";
 import { announce } from "./notify";
 import { MINUTE, RevisionObserver } from "./observe";
+import { assertPauseCoversWindow } from "./pause";
 import { watchPromotion } from "./watch";
 import { AKS_NAMESPACE, ROUTE_NAME, slotObjectName } from "./aks";
 
@@ -159,13 +160,9 @@ export async function promote(
     );
   }
   assertTrafficMatches(ctx);
-  // The command line holds a pause to the design's window; a stack may lengthen its own.
-  const window = ctx.gates.rollbackErrorRateWindowMinutes;
-  if (command.steps.some((step) => step < 100) && command.pauseMs < window * MINUTE) {
-    throw new ReleaseConfigError(
-      `\`--pause\` ${command.pauseMs / 1000}s is shorter than stack ${stack}'s error-rate trigger window (releaseGates.rollbackErrorRateWindowMinutes: ${window} min): each step would be judged on less data than the trigger looks at; use --pause ${window}m or more`,
-    );
-  }
+  // The command line holds a pause to the design's window; a stack may lengthen its own (checked
+  // before the lock too, from the checkout's file; here from the stack file after its update).
+  assertPauseCoversWindow(stack, command, ctx.gates);
   await ensureServable(deps, ctx.ref, candidateRevision);
 
   let generation = release.generation;

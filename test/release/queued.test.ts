@@ -338,6 +338,33 @@ describe("a promotion whose pause the stack's own window refuses", () => {
       /^refused: another release holds stack prod \(promote by run A\)/,
     );
   });
+
+  it("is judged again on the stack file the update brought: a window lengthened on main exits 2 once the lock is held, before any change", async () => {
+    // given: the checkout's file has the design's 2-min window; main's lengthens it to 10 min
+    const world = await startWorld();
+    await blueLiveGreenIdle(world);
+    const workspace = new MemoryWorkspace("prod", {
+      release: BLUE_LIVE_GREEN_IDLE,
+      outputs: { ...STACK_OUTPUTS },
+      verified: `green:${GREEN_REVISION}`,
+    });
+    const refresh: CheckoutRefresh = {
+      command: PULL,
+      run: async () => void (workspace.gates = { rollbackErrorRateWindowMinutes: 10 }),
+    };
+    const { deps, report } = engineDeps(world, workspace, { owner: "run B", refresh });
+
+    // when
+    const code = await runRelease({ ...PROMOTE, steps: [10, 100], pauseMs: 150_000 }, deps);
+
+    // then
+    assert.equal(code, 2);
+    assert.deepEqual(report.err, [
+      "error: `--pause` 150s is shorter than stack prod's error-rate trigger window (releaseGates.rollbackErrorRateWindowMinutes: 10 min): each step would be judged on less data than the trigger looks at; use --pause 10m or more",
+    ]);
+    assert.deepEqual(workspace.calls, ["writeLock promote by run B", "writeLock (released)"]);
+    assert.deepEqual(trafficByLabel(world), { blue: 100, green: 0 });
+  });
 });
 
 describe("--refresh-from", () => {
