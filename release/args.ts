@@ -286,9 +286,9 @@ const WAIT_HELP =
   "wait this long (90s, 30m) for another release of the stack to finish instead of refusing";
 const SMOKE_HELP = "paths checked on the slot's URL, comma-separated (default: /health,/ready)";
 const KEEP_LOCK_HELP =
-  "keep the release lock when the command ends, and write its holder to <file> as soon as it is held; remove it with unlock --holder once the stack file is committed (the release workflow: after its push)";
+  "keep the release lock when the command ends, and write its holder to <file> just before the lock is taken; remove it with unlock --holder once the stack file is committed (the release workflow: after its push)";
 const REFRESH_HELP =
-  "once the release lock is held, fast-forward this checkout to <remote>/<branch> (git pull --ff-only) before reading the stack file, so a release that waited for another works from the stack file that one committed (the release workflow: origin/main)";
+  "once the release lock is held, fast-forward this checkout to <remote>/<branch> (git fetch, git merge --ff-only FETCH_HEAD) before reading the stack file, so a release that waited for another works from the stack file that one committed (the release workflow: origin/main); a deploy refuses, leaving the checkout, when the branch's package manifests differ from the checkout's";
 
 /**
  * Defines the release commands on `release` (made with `.command()`, so it inherits the
