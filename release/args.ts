@@ -264,7 +264,7 @@ const EXIT_CODES: Readonly<Record<"release" | ReleaseCommand["kind"], readonly s
   ],
   unlock: [
     "  0  the lock was removed, or the stack had none",
-    "  2  usage error (a missing --holder), or the Pulumi CLI is missing",
+    "  2  usage error (a missing --holder, a bad --stack), or the Pulumi CLI is missing",
     "  3  refused: another holder has the lock (left as it is), or the stack cannot be opened",
     "  4  the lock could not be read or removed",
   ],

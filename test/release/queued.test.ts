@@ -794,7 +794,7 @@ describe("--keep-lock and unlock", () => {
     assert.match(help, /--holder <holder> +the lock's holder/);
     assert.match(
       help,
-      /Exit codes:\n  0  the lock was removed, or the stack had none\n  2  usage error \(a missing --holder\), or the Pulumi CLI is missing\n  3  refused: another holder has the lock \(left as it is\), or the stack cannot be opened\n  4  the lock could not be read or removed\n/,
+      /Exit codes:\n  0  the lock was removed, or the stack had none\n  2  usage error \(a missing --holder, a bad --stack\), or the Pulumi CLI is missing\n  3  refused: another holder has the lock \(left as it is\), or the stack cannot be opened\n  4  the lock could not be read or removed\n/,
     );
   });
 });
