@@ -45,6 +45,18 @@ const TRAFFIC_WRITES_REFUSED: ScenarioStep["faults"] = [
     times: 1000,
   },
 ];
+/**
+ * A canary left at `step`% (exit 5): green 1.5.0 fails its gate there, and every write that would
+ * put traffic back is refused.
+ */
+const CANARY_LEFT_AT = (step: number): ScenarioStep => ({
+  release: `promote --steps ${step},100 --pause 4m`,
+  during: {
+    after: `step ${step}%`,
+    do: [{ images: { [IMAGE("1.5.0")]: { errorRate: 0.5 } }, faults: TRAFFIC_WRITES_REFUSED }],
+  },
+  expect: { exit: 5, output: "putting traffic back failed" },
+});
 /** Long enough for a trailing window to fill after the ingestion lag. */
 const WATCHED_CANARY = "promote --steps 10,100 --pause 8m";
 
@@ -295,20 +307,7 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: [
       CREATE,
       DEPLOY("1.5.0"),
-      // A canary left at 20%: its gate fails and putting traffic back is refused (exit 5).
-      {
-        release: "promote --steps 20,100 --pause 4m",
-        during: {
-          after: "step 20%",
-          do: [
-            {
-              images: { [IMAGE("1.5.0")]: { errorRate: 0.5 } },
-              faults: TRAFFIC_WRITES_REFUSED,
-            },
-          ],
-        },
-        expect: { exit: 5, output: "putting traffic back failed" },
-      },
+      CANARY_LEFT_AT(20),
       {
         release: `deploy --version 1.6.0 --image ${IMAGE("1.6.0")}`,
         expect: { exit: 0, output: "the canary of green (20%) ends" },
@@ -492,20 +491,7 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: [
       CREATE,
       DEPLOY("1.5.0"),
-      // A canary left at 50%: its gate fails and putting traffic back is refused (exit 5).
-      {
-        release: "promote --steps 50,100 --pause 4m",
-        during: {
-          after: "step 50%",
-          do: [
-            {
-              images: { [IMAGE("1.5.0")]: { errorRate: 0.5 } },
-              faults: TRAFFIC_WRITES_REFUSED,
-            },
-          ],
-        },
-        expect: { exit: 5, output: "putting traffic back failed" },
-      },
+      CANARY_LEFT_AT(50),
       { images: { [IMAGE("1.5.0")]: { errorRate: 0 } } },
       {
         release: "promote --steps 100",

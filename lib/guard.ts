@@ -124,6 +124,24 @@ export function checkNotBehind(args: {
 }
 
 /**
+ * What `release` sends when, at the generation `recorded` was released with, it is not that
+ * traffic (the block was edited by hand); `undefined` otherwise, and without a record.
+ */
+export function editedTraffic(
+  release: Parameters<typeof releasedTraffic>[0] & { readonly generation: number },
+  deployedGeneration: number | undefined,
+  recorded: ReleasedTraffic | undefined,
+): ReleasedTraffic | undefined {
+  if (recorded === undefined || deployedGeneration !== release.generation) {
+    return undefined;
+  }
+  const sent = releasedTraffic(release);
+  return sent.live === recorded.live && sent.canaryPercent === recorded.canaryPercent
+    ? undefined
+    : sent;
+}
+
+/**
  * A release block whose live slot or canary share differs from what its generation was released
  * with (edited by hand). Refused like an older block: nothing is changed.
  */
@@ -141,11 +159,8 @@ export function checkNotEdited(
   target: GuardTarget,
 ): void {
   const recorded = deployed.traffic;
-  if (recorded === undefined || deployed.generation !== release.generation) {
-    return;
-  }
-  const block = releasedTraffic(release);
-  if (block.live === recorded.live && block.canaryPercent === recorded.canaryPercent) {
+  const block = editedTraffic(release, deployed.generation, recorded);
+  if (block === undefined || recorded === undefined) {
     return;
   }
   const show = (t: ReleasedTraffic) => `live ${t.live} (canary ${t.canaryPercent}%)`;

@@ -4,7 +4,7 @@
  * change: a block older than the deployed generation is refused (it would move traffic back).
  */
 import { GateThresholds } from "../lib/gates";
-import { releasedTraffic } from "../lib/guard";
+import { editedTraffic } from "../lib/guard";
 import { REVISION_SEPARATOR } from "../lib/naming";
 import { AppInfo, AppRef, Endpoint, ReleaseDeps } from "./ports";
 import {
@@ -154,14 +154,9 @@ export async function loadContext(
     throw new Refused(behind);
   }
   // At the same generation, the block must send the traffic that generation was released with.
-  const sent = releasedTraffic(release);
   const recordedLive = app.released;
-  if (
-    deployed !== undefined &&
-    release.generation === deployed &&
-    recordedLive !== undefined &&
-    (sent.live !== recordedLive.live || sent.canaryPercent !== recordedLive.canaryPercent)
-  ) {
+  const sent = editedTraffic(release, deployed, recordedLive);
+  if (sent !== undefined && recordedLive !== undefined) {
     const edited = `Pulumi.${shortStackName(stack)}.yaml's release block says live ${sent.live} (canary ${sent.canaryPercent}%) at generation ${release.generation}, but generation ${deployed} was released with live ${recordedLive.live} (canary ${recordedLive.canaryPercent}%): the block was edited without the release command. Put the block back as the last release committed it (git log -p -- Pulumi.${shortStackName(stack)}.yaml) before releasing`;
     if (options.readOnly === true) {
       return { ...ctx, release, behind: edited };

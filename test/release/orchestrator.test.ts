@@ -481,25 +481,31 @@ describe("runRelease: exit codes", () => {
   });
 });
 
+/**
+ * The real adapter, except that its first traffic write lands and its answer is lost, and from
+ * then on Azure does not answer (reads and writes time out).
+ */
+function goneAfterFirstWrite(world: World): World["azure"] {
+  let landed = false;
+  const unreachable = () => Promise.reject(new Error("connect ETIMEDOUT"));
+  return Object.assign(Object.create(world.azure) as World["azure"], {
+    getApp: (ref: Parameters<World["azure"]["getApp"]>[0]) =>
+      landed ? unreachable() : world.azure.getApp(ref),
+    setTraffic: async (...args: Parameters<World["azure"]["setTraffic"]>) => {
+      if (landed) return unreachable();
+      await world.azure.setTraffic(...args);
+      landed = true;
+      return unreachable();
+    },
+  });
+}
+
 describe("runRelease: a first traffic write whose answer is lost", () => {
   it("exits 5 without offering rollback when no step was recorded: status, then traffic by hand and the exact record command", async () => {
     // given: the first step's write lands, then Azure stops answering (its answer is lost)
     const world = await startWorld();
     const workspace = await releasedStack(world, { verified: VERIFIED_GREEN });
-    let landed = false;
-    const unreachable = () => Promise.reject(new Error("connect ETIMEDOUT"));
-    // The real adapter, with these two calls wrapped.
-    const azure = Object.assign(Object.create(world.azure) as typeof world.azure, {
-      getApp: (ref: Parameters<typeof world.azure.getApp>[0]) =>
-        landed ? unreachable() : world.azure.getApp(ref),
-      setTraffic: async (...args: Parameters<typeof world.azure.setTraffic>) => {
-        if (landed) return unreachable();
-        await world.azure.setTraffic(...args);
-        landed = true;
-        return unreachable();
-      },
-    });
-    const { deps, report } = engineDeps(world, workspace, { azure });
+    const { deps, report } = engineDeps(world, workspace, { azure: goneAfterFirstWrite(world) });
 
     // when
     const code = await runRelease(
@@ -530,19 +536,7 @@ describe("runRelease: a first traffic write whose answer is lost", () => {
     const world = await startWorld();
     const workspace = await canaryStack(world);
     workspace.verified = VERIFIED_GREEN;
-    let landed = false;
-    const unreachable = () => Promise.reject(new Error("connect ETIMEDOUT"));
-    const azure = Object.assign(Object.create(world.azure) as typeof world.azure, {
-      getApp: (ref: Parameters<typeof world.azure.getApp>[0]) =>
-        landed ? unreachable() : world.azure.getApp(ref),
-      setTraffic: async (...args: Parameters<typeof world.azure.setTraffic>) => {
-        if (landed) return unreachable();
-        await world.azure.setTraffic(...args);
-        landed = true;
-        return unreachable();
-      },
-    });
-    const { deps, report } = engineDeps(world, workspace, { azure });
+    const { deps, report } = engineDeps(world, workspace, { azure: goneAfterFirstWrite(world) });
 
     // when
     const code = await runRelease(

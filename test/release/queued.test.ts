@@ -414,46 +414,26 @@ describe("--refresh-from", () => {
 
   it("git fetch + merge --ff-only brings a shallow checkout up to the branch's newer stack file, and fails on local changes", async () => {
     // given: origin's main, a job's shallow checkout of it, then a later commit of the stack file
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "refresh-"));
-    const env = {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
-    const origin = path.join(dir, "origin");
-    const job = path.join(dir, "job");
-    const git = (cwd: string, ...args: string[]) =>
-      execFileSync("git", args, { cwd, env, stdio: "pipe" });
-    const commit = (generation: string) => {
-      fs.writeFileSync(path.join(origin, "Pulumi.prod.yaml"), `generation: ${generation}\n`);
-      git(origin, "commit", "-qam", `release ${generation}`);
-    };
+    const repos = repositories();
     try {
-      git(dir, "init", "-q", "-b", "main", origin);
-      fs.writeFileSync(path.join(origin, "Pulumi.prod.yaml"), "generation: 2\n");
-      git(origin, "add", ".");
-      git(origin, "commit", "-qm", "release 2");
-      git(dir, "clone", "-q", "--depth", "1", "-b", "main", `file://${origin}`, job);
-      commit("3");
-      const refresh = gitRefresh("origin", "main", job);
+      repos.commit({ "Pulumi.prod.yaml": "generation: 3\n" });
+      const refresh = gitRefresh("origin", "main", repos.job);
 
       // when
       await refresh.run({ refuseDependencyChanges: true });
 
       // then
       assert.equal(refresh.command, PULL);
-      const file = () => fs.readFileSync(path.join(job, "Pulumi.prod.yaml"), "utf8");
+      const file = () => fs.readFileSync(path.join(repos.job, "Pulumi.prod.yaml"), "utf8");
       assert.equal(file(), "generation: 3\n");
 
       // and a checkout with a local change to the file is left alone, with git's reason
-      commit("4");
-      fs.writeFileSync(path.join(job, "Pulumi.prod.yaml"), "generation: 3 edited\n");
+      repos.commit({ "Pulumi.prod.yaml": "generation: 4\n" });
+      fs.writeFileSync(path.join(repos.job, "Pulumi.prod.yaml"), "generation: 3 edited\n");
       await assert.rejects(refresh.run({ refuseDependencyChanges: false }), /^Error: Aborting$/);
       assert.equal(file(), "generation: 3 edited\n");
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      repos.remove();
     }
   });
 });
